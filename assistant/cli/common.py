@@ -1,0 +1,44 @@
+"""Helpers the commands share: settings, the knowledge base, the ingest progress bar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+    from vectorstore.base import KnowledgeBase
+    from vectorstore.ingest import Progress
+
+
+def open_kb(rebuild: bool = False) -> tuple[Settings, KnowledgeBase]:
+    from assistant.service import open_knowledge_base
+    from assistant.settings import load_settings
+
+    settings = load_settings()
+    return settings, open_knowledge_base(settings, rebuild=rebuild)
+
+
+@contextmanager
+def ingest_progress(label: str = "Ingesting") -> Iterator[Progress]:
+    """A progress bar on stderr (shown on a terminal only) fed by ingest's callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from assistant.render import stderr
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles · {task.fields[chunks]} chunks embedded"),
+        console=stderr(),
+        transient=True,
+    )
+    task = bar.add_task(label, total=None, chunks=0)
+
+    def update(done: int, total: int, chunks: int) -> None:
+        bar.update(task, completed=done, total=total, chunks=chunks)
+
+    with bar:
+        yield update

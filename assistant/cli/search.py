@@ -1,0 +1,51 @@
+"""`assistant search`: the ranked passages, no answer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def search(
+    query: Annotated[str | None, typer.Argument(help="What to look for.")] = None,
+    k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to return.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", help="A file with one query per line; prints one JSON line per query."),
+    ] = None,
+) -> None:
+    """Show the passages that best match a query (hybrid dense + BM25 retrieval)."""
+    from assistant.cli.common import open_kb
+    from assistant.errors import InputError
+    from assistant.render import print_json, render_passages, stdout
+    from assistant.service import check_question, search_many
+    from assistant.service import search as find
+
+    if (query is None) == (batch is None):
+        raise InputError("Give a query or --batch FILE, not both or neither", "see assistant search --help")
+    if batch is not None and not batch.is_file():
+        raise InputError(f"No such file: {batch}", "give a text file with one query per line")
+    if query is not None:
+        check_question(query)
+    settings, kb = open_kb()
+    top = k or settings.top_k
+    if batch is not None:
+        lines = batch.read_text(encoding="utf-8", errors="replace").splitlines()
+        for text, passages in search_many(kb, lines, top):
+            results = [passage.to_dict() for passage in passages]
+            sys.stdout.write(json.dumps({"query": text, "results": results}, ensure_ascii=False) + "\n")
+        return
+    passages = find(kb, query or "", top)
+    if as_json:
+        print_json({"query": query, "results": [p.to_dict() for p in passages]})
+    else:
+        render_passages(passages, stdout())
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(search)

@@ -1,0 +1,161 @@
+"""The answer without an LLM: the retrieved sentences that best answer the question, cited.
+
+A sentence is scored by how much of the question's subject it contains (its content terms,
+weighted by how rare they are in the corpus) and by its embedding similarity to the question.
+A sentence qualifies only when it holds enough of the subject (`min_support`); when none does,
+the articles do not answer and the assistant says so instead of quoting something near.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.answer import REFUSAL, Citation, marker
+from vectorstore.retrieval import Passage
+from vectorstore.text import sentence_spans, terms
+
+# Weight of term coverage against embedding similarity in a sentence's score.
+COVERAGE_WEIGHT = 0.6
+# Names (capitalised words: Georgia, SCO, Kalugin) are the subject of a question; a sentence
+# about "the population of Azerbaijan" does not answer "the population of Georgia".
+NAME_WEIGHT = 2.0
+# Below this embedding similarity a sentence is about something else, whatever words it shares.
+MIN_SIMILARITY = 0.3
+# At or above it, a sentence that names the subject answers in other words ("obliged to
+# intervene" for "defend") even without the question's other terms.
+STRONG_SIMILARITY = 0.6
+# A further sentence is quoted only if it scores within this margin of the best one.
+SCORE_MARGIN = 0.15
+MAX_SENTENCES = 3
+MIN_WORDS = 4
+
+Embed = Callable[[list[str]], list[list[float]]]
+Idf = Callable[[str], float]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage, in article offsets, with its scores."""
+
+    passage: Passage
+    start: int
+    end: int
+    coverage: float
+    similarity: float
+    name_coverage: float = 1.0
+    topic_coverage: float = 1.0
+
+    def qualifies(self, min_support: float) -> bool:
+        """Names the question's subject and speaks to what is asked about it."""
+        return (
+            self.similarity >= MIN_SIMILARITY
+            and self.name_coverage >= min_support
+            and (self.topic_coverage >= min_support or self.similarity >= STRONG_SIMILARITY)
+        )
+
+    @property
+    def score(self) -> float:
+        return COVERAGE_WEIGHT * self.coverage + (1 - COVERAGE_WEIGHT) * self.similarity
+
+
+def answer_extractively(
+    question: str,
+    passages: Sequence[Passage],
+    idf: Idf,
+    embed: Embed,
+    min_support: float,
+) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers and its citations; (REFUSAL, []) when nothing qualifies."""
+    candidates = score_sentences(question, passages, idf, embed)
+    chosen = choose(candidates, min_support)
+    if not chosen:
+        return REFUSAL, []
+    citations = [
+        Citation.from_passage(n, c.passage, c.start, c.end) for n, c in enumerate(chosen, start=1)
+    ]
+    text = " ".join(f"{citation.quote} {marker(citation.n)}" for citation in citations)
+    return text, citations
+
+
+def score_sentences(
+    question: str, passages: Sequence[Passage], idf: Idf, embed: Embed
+) -> list[Candidate]:
+    """Every distinct sentence of the passages, scored against the question."""
+    weights, names = term_weights(question, idf)
+    spans = _distinct_sentences(passages)
+    if not spans or not weights:
+        return []
+    texts = [passage.text[start - passage.start : end - passage.start] for passage, start, end in spans]
+    similarities = _cosines(embed([question, *texts]))
+    topic = {t: w for t, w in weights.items() if t not in names}
+    named = {t: w for t, w in weights.items() if t in names}
+    candidates = []
+    for (passage, start, end), text, similarity in zip(spans, texts, similarities, strict=True):
+        found = set(terms(text))
+        candidates.append(
+            Candidate(
+                passage=passage,
+                start=start,
+                end=end,
+                coverage=_share(weights, found),
+                similarity=similarity,
+                name_coverage=_share(named, found),
+                topic_coverage=_share(topic, found),
+            )
+        )
+    return candidates
+
+
+def _share(weights: dict[str, float], found: set[str]) -> float:
+    """Weighted share of the terms found; 1.0 when there are none to find."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in found) / total if total else 1.0
+
+
+def term_weights(question: str, idf: Idf) -> tuple[dict[str, float], set[str]]:
+    """The question's content terms weighted by rarity (names counting double), and the names."""
+    names = {t for word in question.split() if word[:1].isupper() for t in terms(word)}
+    weights = {
+        term: idf(term) * (NAME_WEIGHT if term in names else 1.0)
+        for term in dict.fromkeys(terms(question))
+    }
+    return weights, names
+
+
+def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidate]:
+    """The best qualifying sentences, best first."""
+    qualified = sorted(
+        (c for c in candidates if c.qualifies(min_support)),
+        key=lambda c: -c.score,
+    )
+    if not qualified:
+        return []
+    best = qualified[0].score
+    return [c for c in qualified if c.score >= best - SCORE_MARGIN][:MAX_SENTENCES]
+
+
+def _distinct_sentences(passages: Sequence[Passage]) -> list[tuple[Passage, int, int]]:
+    """Sentences in article offsets; one repeated by overlapping chunks is kept once."""
+    seen: set[tuple[str, int]] = set()
+    found = []
+    for passage in passages:
+        for span in sentence_spans(passage.text):
+            start, end = passage.start + span.start, passage.start + span.end
+            text = passage.text[span.start : span.end]
+            if (passage.article_id, start) in seen or len(text.split()) < MIN_WORDS:
+                continue
+            seen.add((passage.article_id, start))
+            found.append((passage, start, end))
+    return found
+
+
+def _cosines(vectors: list[list[float]]) -> list[float]:
+    """Cosine similarity of the first vector with each of the others."""
+    import numpy as np
+
+    matrix = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1)
+    norms[norms == 0] = 1.0
+    unit = matrix / norms[:, None]
+    return [float(x) for x in unit[1:] @ unit[0]]

@@ -1,0 +1,83 @@
+"""Terminal rendering of answers, passages and reports.
+
+Article text is never treated as markup, and control characters (ANSI escapes included) are
+stripped, so an article cannot style or take over the terminal. Output to a pipe is plain.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from assistant.answer import MARKER, Answer
+from vectorstore.retrieval import Passage
+
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Text with terminal control sequences and characters removed."""
+    return _CONTROL.sub("", text)
+
+
+def stdout() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def byline(title: str, outlet: str | None, published: str | None) -> str:
+    """"Title — Outlet, date" with whatever is known."""
+    details = ", ".join(part for part in (outlet, published) if part)
+    return f"{title} — {details}" if details else title
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def render_answer(answer: Answer, console: Console) -> None:
+    console.print(_answer_text(answer.text))
+    if not answer.citations:
+        return
+    console.print()
+    console.print(Text("Sources", style="bold"))
+    for citation in answer.citations:
+        line = Text(f"[{citation.n}] ", style="bold cyan")
+        line.append(safe(byline(citation.title, citation.outlet, citation.published)))
+        line.append(f"  ({citation.article_id})", style="dim")
+        console.print(line)
+        console.print(Text(f"    “{safe(citation.quote)}”", style="italic"))
+
+
+def _answer_text(text: str) -> Text:
+    """The answer with its [n] markers highlighted."""
+    rendered = Text()
+    position = 0
+    for match in MARKER.finditer(text):
+        rendered.append(safe(text[position : match.start()]))
+        rendered.append(match.group(0), style="bold cyan")
+        position = match.end()
+    rendered.append(safe(text[position:]))
+    return rendered
+
+
+def render_passages(passages: Sequence[Passage], console: Console) -> None:
+    if not passages:
+        console.print("No passages found. Ingest articles first: assistant ingest [PATH…]")
+        return
+    for passage in passages:
+        head = Text(f"{passage.rank}. ", style="bold")
+        head.append(safe(byline(passage.title, passage.outlet, passage.published)), style="bold")
+        head.append(f"  score {passage.score:.4f}  ({passage.article_id})", style="dim")
+        console.print(head)
+        console.print(Text(safe(passage.text)), overflow="fold")
+        console.print()

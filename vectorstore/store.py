@@ -1,0 +1,254 @@
+"""The Chroma store: one collection of chunks, one of articles (the ingest manifest).
+
+Embedded (`PersistentClient` under a folder) or a Chroma server, the same code either way.
+We always pass our own vectors: Chroma's default embedding function downloads a model.
+The chunks collection records its embedding model and a revision that changes on every write,
+so a lexical index built from it can tell when it is stale.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vectorstore.articles import Article
+from vectorstore.chunking import Chunk
+from vectorstore.errors import EmbeddingModelMismatch, IndexProblem
+
+CHUNKS = "chunks"
+ARTICLES = "articles"
+_PAGE = 2000
+REBUILD_HINT = "run `assistant ingest --rebuild` to rebuild it from your articles"
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What the manifest knows of an ingested article."""
+
+    id: str
+    content_hash: str
+    chunking: str
+    source: str
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored, with its article's metadata."""
+
+    id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+
+
+def connect_embedded(path: Path) -> Any:
+    """A Chroma client on a local folder, telemetry off."""
+    import chromadb
+    from chromadb.config import Settings
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(
+            path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=True)
+        )
+    except Exception as error:  # chromadb raises many types for a damaged folder
+        raise IndexProblem(f"The index at {path} cannot be opened ({_short(error)})", REBUILD_HINT) from error
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:160]
+
+
+class ChromaStore:
+    """Chunks and articles in Chroma, tied to one embedding model."""
+
+    def __init__(self, client: Any, embedding_model: str, location: str) -> None:
+        self.client = client
+        self.embedding_model = embedding_model
+        self.location = location
+        try:
+            self.chunks = self._collection(CHUNKS)
+            self.articles = self._collection(ARTICLES)
+        except Exception as error:
+            raise IndexProblem(
+                f"The index at {location} cannot be read ({_short(error)})", REBUILD_HINT
+            ) from error
+        self.check_model()
+
+    def _collection(self, name: str) -> Any:
+        return self.client.get_or_create_collection(
+            name,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.embedding_model, "revision": uuid.uuid4().hex},
+            embedding_function=None,
+        )
+
+    def check_model(self) -> None:
+        recorded = (self.chunks.metadata or {}).get("embedding_model")
+        if recorded and recorded != self.embedding_model:
+            raise EmbeddingModelMismatch(
+                f"The index at {self.location} was built with the embedding model {recorded}, "
+                f"not {self.embedding_model}",
+                "set ASSISTANT_EMBEDDING_MODEL back, or run `assistant ingest --rebuild` "
+                "to re-embed everything with the new model",
+            )
+
+    @property
+    def revision(self) -> str:
+        return str((self.chunks.metadata or {}).get("revision", ""))
+
+    def bump_revision(self) -> None:
+        self.chunks.modify(
+            metadata={"embedding_model": self.embedding_model, "revision": uuid.uuid4().hex}
+        )
+
+    def manifest(self) -> dict[str, StoredArticle]:
+        """Every ingested article's hash, chunking and source, by id."""
+        found = {}
+        for ids, _, metadatas in self._pages(self.articles, ["metadatas"]):
+            for article_id, meta in zip(ids, metadatas, strict=True):
+                found[article_id] = StoredArticle(
+                    id=article_id,
+                    content_hash=str(meta.get("content_hash", "")),
+                    chunking=str(meta.get("chunking", "")),
+                    source=str(meta.get("source", "")),
+                )
+        return found
+
+    def replace_article(
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        chunking: str,
+    ) -> None:
+        """Swap in an article's chunks. The manifest entry is written last: a crash before it
+        leaves the article looking changed, so the next ingest replaces it again."""
+        self.chunks.delete(where={"article_id": article.id})
+        if chunks:
+            self.chunks.add(
+                ids=[chunk.id for chunk in chunks],
+                documents=[chunk.text for chunk in chunks],
+                embeddings=[list(vector) for vector in vectors],
+                metadatas=[_chunk_metadata(article, chunk) for chunk in chunks],
+            )
+        self.articles.upsert(
+            ids=[article.id],
+            documents=[article.text],
+            embeddings=[_mean_vector(vectors)],
+            metadatas=[_article_metadata(article, chunking, len(chunks))],
+        )
+
+    def remove_article(self, article_id: str) -> None:
+        self.chunks.delete(where={"article_id": article_id})
+        self.articles.delete(ids=[article_id])
+
+    def query(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
+        """Nearest chunks as (id, cosine similarity), best first."""
+        total = self.chunks.count()
+        if total == 0:
+            return []
+        found = self.chunks.query(
+            query_embeddings=[list(vector)], n_results=min(n, total), include=["distances"]
+        )
+        return [
+            (chunk_id, 1.0 - float(distance))
+            for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
+        ]
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        if not ids:
+            return {}
+        found = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            chunk_id: _stored_chunk(chunk_id, document, meta)
+            for chunk_id, document, meta in zip(
+                found["ids"], found["documents"], found["metadatas"], strict=True
+            )
+        }
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        for ids, documents, metadatas in self._pages(self.chunks, ["documents", "metadatas"]):
+            for chunk_id, document, meta in zip(ids, documents, metadatas, strict=True):
+                yield _stored_chunk(chunk_id, document, meta)
+
+    def article_text(self, article_id: str) -> str | None:
+        found = self.articles.get(ids=[article_id], include=["documents"])
+        return found["documents"][0] if found["ids"] else None
+
+    def counts(self) -> tuple[int, int]:
+        """(articles, chunks)."""
+        return self.articles.count(), self.chunks.count()
+
+    @staticmethod
+    def _pages(collection: Any, include: list[str]) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            documents = page.get("documents") or [None] * len(page["ids"])
+            metadatas = page.get("metadatas") or [{}] * len(page["ids"])
+            yield page["ids"], documents, metadatas
+            offset += len(page["ids"])
+
+
+def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "title": article.title,
+        "outlet": article.outlet or "",
+        "published": article.published or "",
+        "url": article.url or "",
+        "start": chunk.start,
+        "end": chunk.end,
+        "index": chunk.index,
+        "tokens": chunk.tokens,
+    }
+
+
+def _article_metadata(article: Article, chunking: str, chunk_count: int) -> dict[str, Any]:
+    return {
+        "title": article.title,
+        "outlet": article.outlet or "",
+        "published": article.published or "",
+        "url": article.url or "",
+        "source": article.source,
+        "content_hash": article.content_hash,
+        "chunking": chunking,
+        "chunks": chunk_count,
+    }
+
+
+def _stored_chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> StoredChunk:
+    return StoredChunk(
+        id=chunk_id,
+        article_id=str(meta["article_id"]),
+        text=document,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        title=str(meta.get("title", "")),
+        outlet=meta.get("outlet") or None,
+        published=meta.get("published") or None,
+        url=meta.get("url") or None,
+    )
+
+
+def _mean_vector(vectors: Sequence[Sequence[float]]) -> list[float]:
+    """The article's vector: the normalised mean of its chunks' vectors."""
+    import numpy as np
+
+    if not vectors:
+        raise ValueError("an article needs at least one chunk")
+    mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
+    norm = float(np.linalg.norm(mean)) or 1.0
+    return (mean / norm).tolist()  # type: ignore[no-any-return]

@@ -1,0 +1,105 @@
+"""Text primitives shared by cleaning, chunking, lexical search and answering.
+
+All Unicode whitespace is treated alike: the seeds carry non-breaking spaces
+("South Caucasus\u00a0Railways") that must match an ordinary space.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Any run of horizontal whitespace, including NBSP, thin spaces and tabs (not newlines).
+_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+# Words that carry no topic: function words plus the verbs and nouns questions are framed with
+# ("what does X claim about Y"), so that only the subject of a question has to be found.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    s t don ll ve re d m o y ain aren couldn didn doesn hadn hasn haven isn mightn mustn needn
+    shan shouldn wasn weren won wouldn according claim claims claimed say says said tell tells
+    told think thinks thought believe believes view views describe describes explain explains
+    mention mentions mentioned state states stated statement statements regarding concerning
+    article articles news report reports reported per whose""".split()
+)
+
+
+def normalize_spaces(text: str) -> str:
+    """Every run of horizontal whitespace becomes one ordinary space; lines are stripped."""
+    lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(lines)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for comparisons (never for stored text)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, folded."""
+    return _WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]  # PyStemmer ships no type hints
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: the vocabulary of lexical search and answer scoring."""
+    content = [w.split("'")[0] for w in words(text) if w not in STOPWORDS]
+    content = [w for w in content if w and w not in STOPWORDS]
+    return list(_stemmer().stemWords(content))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a text by character offsets: ``text[start:end]``."""
+
+    start: int
+    end: int
+
+
+def paragraph_spans(text: str) -> Iterator[Span]:
+    """Non-empty lines of the text with their offsets."""
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            yield Span(offset + lead, offset + len(line.rstrip()))
+        offset += len(line) + 1
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Sentences of the text as offsets, never crossing a line break.
+
+    syntok keeps quoted passages apart sentence by sentence (pysbd folds a whole quoted
+    paragraph into one sentence). A sentence runs up to where the next one starts, so every
+    character of a line belongs to exactly one sentence, closing quotes included.
+    """
+    import syntok.segmenter as segmenter
+
+    spans: list[Span] = []
+    for para in paragraph_spans(text):
+        line = text[para.start : para.end]
+        starts = [sentence[0].offset for paragraph in segmenter.analyze(line) for sentence in paragraph]
+        starts = sorted({0, *starts})
+        for start, end in zip(starts, [*starts[1:], len(line)], strict=True):
+            piece = line[start:end]
+            if piece.strip():
+                lead = len(piece) - len(piece.lstrip())
+                spans.append(Span(para.start + start + lead, para.start + start + len(piece.rstrip())))
+    return spans
