@@ -37,4 +37,6 @@ class EmptyQuestion(InputError):
     """The question has no words."""
 
     def __init__(self) -> None:
-        super().__init__("The question is empty", 'ask something, e.g. assistant ask "Who is Ivan Timofeev?"')
+        super().__init__(
+            "The question is empty", 'ask something, e.g. assistant ask "Who is Ivan Timofeev?"'
+        )

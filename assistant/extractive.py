@@ -86,7 +86,9 @@ def score_sentences(
     spans = _distinct_sentences(passages)
     if not spans or not weights:
         return []
-    texts = [passage.text[start - passage.start : end - passage.start] for passage, start, end in spans]
+    texts = [
+        passage.text[start - passage.start : end - passage.start] for passage, start, end in spans
+    ]
     similarities = _cosines(embed([question, *texts]))
     topic = {t: w for t, w in weights.items() if t not in names}
     named = {t: w for t, w in weights.items() if t in names}

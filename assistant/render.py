@@ -18,7 +18,9 @@ from rich.text import Text
 from assistant.answer import MARKER, Answer
 from vectorstore.retrieval import Passage
 
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
 
 
 def safe(text: str) -> str:
@@ -27,15 +29,16 @@ def safe(text: str) -> str:
 
 
 def stdout() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # soft_wrap: the terminal wraps long lines; a pipe gets each line whole, never cut by rich.
+    return Console(highlight=False, soft_wrap=True)
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def byline(title: str, outlet: str | None, published: str | None) -> str:
-    """"Title — Outlet, date" with whatever is known."""
+    """ "Title — Outlet, date" with whatever is known."""
     details = ", ".join(part for part in (outlet, published) if part)
     return f"{title} — {details}" if details else title
 

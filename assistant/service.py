@@ -67,7 +67,9 @@ def search(kb: KnowledgeBase, query: str, k: int, mode: Mode = "hybrid") -> list
     return kb.search(check_question(query), k=k, mode=mode)
 
 
-def search_many(kb: KnowledgeBase, queries: Iterable[str], k: int) -> Iterable[tuple[str, list[Passage]]]:
+def search_many(
+    kb: KnowledgeBase, queries: Iterable[str], k: int
+) -> Iterable[tuple[str, list[Passage]]]:
     """Each non-empty query with its passages, in order."""
     for query in queries:
         if query.strip():

@@ -35,7 +35,10 @@ class Settings(BaseSettings):
     )
     chunk_tokens: int = Field(200, ge=32, le=2000, description="Most tokens in one chunk.")
     chunk_overlap_tokens: int = Field(
-        40, ge=0, le=500, description="Tokens of whole sentences repeated between neighbouring chunks."
+        40,
+        ge=0,
+        le=500,
+        description="Tokens of whole sentences repeated between neighbouring chunks.",
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for an answer or search.")
     min_support: float = Field(

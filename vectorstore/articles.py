@@ -175,7 +175,9 @@ def _record_article(path: Path, where: str, record: Any) -> Article | Skipped:
         return Skipped(where, "no 'text' field")
     cleaned = clean_article(text, title=title if isinstance(title, str) and title else None)
     url = _optional_str(record.get("url"))
-    article_id = _optional_str(record.get("id")) or url or hashlib.sha256(text.encode()).hexdigest()[:16]
+    article_id = (
+        _optional_str(record.get("id")) or url or hashlib.sha256(text.encode()).hexdigest()[:16]
+    )
     return _article_or_skip(
         str(path),
         id=article_id,

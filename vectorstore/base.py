@@ -75,8 +75,7 @@ class KnowledgeBase:
         """The knowledge base in `layout.home`; `rebuild` deletes the index first."""
         if rebuild:
             with _ingest_lock(layout.lock):
-                shutil.rmtree(layout.chroma, ignore_errors=True)
-                shutil.rmtree(layout.lexical, ignore_errors=True)
+                _wipe(layout)
         client = connect_embedded(layout.chroma)
         store = ChromaStore(client, model_id, location=str(layout.chroma))
         return cls(store, embeddings, layout, chunking)
@@ -84,7 +83,9 @@ class KnowledgeBase:
     def is_empty(self) -> bool:
         return self.store.counts()[1] == 0
 
-    def ingest(self, paths: Iterable[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self, paths: Iterable[Path], prune: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
         with _ingest_lock(self.layout.lock):
             return ingest(self, paths, prune=prune, progress=progress)
 
@@ -103,13 +104,19 @@ class KnowledgeBase:
         revision = self.store.revision
         if self._lexical is None or self._lexical.revision != revision:
             saved = LexicalIndex.load(self.layout.lexical)
-            self._lexical = saved if saved and saved.revision == revision else self.refresh_lexical()
+            self._lexical = (
+                saved if saved and saved.revision == revision else self.refresh_lexical()
+            )
         return self._lexical
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid", candidates: int = CANDIDATES) -> list[Passage]:
+    def search(
+        self, query: str, k: int = 5, mode: Mode = "hybrid", candidates: int = CANDIDATES
+    ) -> list[Passage]:
         """The k best passages for a query."""
         pool = max(candidates, k)
-        dense = self.store.query(self.embeddings.embed_query(query), pool) if mode != "lexical" else []
+        dense = (
+            self.store.query(self.embeddings.embed_query(query), pool) if mode != "lexical" else []
+        )
         lexical = self.lexical().search(query, pool) if mode != "dense" else []
         ranked = fuse(dense, lexical, mode)[:k]
         return to_passages(ranked, self.store.get_chunks, dict(dense), dict(lexical))
@@ -126,6 +133,25 @@ class KnowledgeBase:
             "articles": articles,
             "chunks": chunks,
         }
+
+
+def _wipe(layout: Layout) -> None:
+    """Delete the index: through Chroma when it opens, by removing its folder when it does not
+    (a damaged index). Chroma caches clients per folder, so that cache goes too."""
+    from chromadb.api.client import SharedSystemClient
+
+    from vectorstore.store import ARTICLES, CHUNKS
+
+    shutil.rmtree(layout.lexical, ignore_errors=True)
+    try:
+        client = connect_embedded(layout.chroma)
+        existing = {c.name for c in client.list_collections()}
+        for name in (CHUNKS, ARTICLES):
+            if name in existing:
+                client.delete_collection(name)
+    except Exception:  # a damaged index fails in many ways; its folder goes either way
+        SharedSystemClient.clear_system_cache()
+        shutil.rmtree(layout.chroma, ignore_errors=True)
 
 
 @contextmanager

@@ -25,7 +25,9 @@ _FURNITURE = re.compile(
     r"|sources?|tags?:?.*|photo:.*|image:.*|video|listen|download( the app)?)\W*$",
     re.IGNORECASE,
 )
-_RELATED_LINK = re.compile(r"^(news|more|read more|also read|see more) (about|on|from)\b", re.I)
+_RELATED_LINK = re.compile(
+    r"^((news|more|read more|also read|see more) (about|on|from)\b|[\w ,'’-]{2,40}:(?=[A-Z]))", re.I
+)
 _DOMAIN = re.compile(r"^(https?://)?[\w-]+(\.[\w-]+)+(/\S*)?$")
 _LONE_TOKEN = re.compile(r"^\W*(\w{1,2}|\d+\w{0,8}|\d+[\w.]*)\W*$")
 _TERMINAL = re.compile(r"[.!?…:;\"”’»)]\W*$")
@@ -38,7 +40,9 @@ _TIME = r"(?:,?\s*(?P<hour>\d{1,2}):(?P<minute>\d{2}))?"
 _DATES = [
     re.compile(_MONTH + r"\.? (?P<day>\d{1,2}),? (?P<year>(19|20)\d\d)" + _TIME),
     re.compile(r"(?P<day>\d{1,2}) " + _MONTH + r"\.?,? (?P<year>(19|20)\d\d)" + _TIME),
-    re.compile(r"(?P<year>(19|20)\d\d)-(?P<mon>\d\d)-(?P<day>\d\d)(?:[T ](?P<hour>\d\d):(?P<minute>\d\d))?"),
+    re.compile(
+        r"(?P<year>(19|20)\d\d)-(?P<mon>\d\d)-(?P<day>\d\d)(?:[T ](?P<hour>\d\d):(?P<minute>\d\d))?"
+    ),
 ]
 _DATELINE_OUTLET = re.compile(
     r"^(?:(?P<camel>[A-Z][a-z]*[A-Z][\w.]*|[A-Z]{3,}|[A-Z][a-z]+\.[A-Z][a-z]+)\.\s+(?=[A-Z\"“])"
@@ -81,9 +85,11 @@ def _script_of(char: str) -> str:
 
 
 def _word_scripts(text: str) -> list[str]:
-    return [_script_of(next(c for c in w if c.isalpha())) for w in words(text) if any(
-        c.isalpha() for c in w
-    )]
+    return [
+        _script_of(next(c for c in w if c.isalpha()))
+        for w in words(text)
+        if any(c.isalpha() for c in w)
+    ]
 
 
 def _dominant_script(text: str) -> str:
@@ -100,11 +106,24 @@ def _is_english(text: str) -> bool:
     return _stopword_share(text) >= 0.25
 
 
+def _foreign(line: str) -> bool:
+    """langdetect is sure the line is not English. Asked only of lines with few English function
+    words (headline-like lists are common and English), which keeps it rare and cheap."""
+    from langdetect import DetectorFactory, LangDetectException, detect_langs
+
+    DetectorFactory.seed = 0  # langdetect is random unless seeded
+    try:
+        best = detect_langs(line)[0]
+    except LangDetectException:
+        return False
+    return bool(best.lang != "en" and best.prob >= 0.95)
+
+
 def _is_furniture(line: str, script: str, english: bool) -> bool:
     scripts = _word_scripts(line)
     if scripts and sum(s != script for s in scripts) * 2 > len(scripts):
         return True  # another script: the Russian header and footer around an English article
-    if english and len(scripts) >= 12 and _stopword_share(line) < 0.08:
+    if english and len(scripts) >= 12 and _stopword_share(line) < 0.15 and _foreign(line):
         return True  # a paragraph in another language written in the same script
     short = len(line.split()) <= 8
     return bool(
@@ -143,7 +162,7 @@ def _take_date(lines: list[str]) -> tuple[str | None, list[str]]:
             match = pattern.search(line)
             if match and (published := _iso_date(match)):
                 rest = (line[: match.start()] + line[match.end() :]).strip(" ,|-–—")
-                if not rest or len(rest.split()) <= 2 and not _is_sentence(rest):
+                if not rest or (len(rest.split()) <= 2 and not _is_sentence(rest)):
                     return published, lines[:index] + lines[index + 1 :]
                 if index <= 2:
                     return published, lines

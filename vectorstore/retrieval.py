@@ -47,7 +47,9 @@ class Passage:
         }
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]], k: int = RRF_K
+) -> list[tuple[str, float]]:
     """Ids by the sum of 1 / (k + rank) over the rankings they appear in, best first."""
     scores: dict[str, float] = {}
     for ranking in rankings:
@@ -77,7 +79,7 @@ def to_passages(
 ) -> list[Passage]:
     """Ranked ids, filled in with the stored chunks."""
     chunks = fetch([chunk_id for chunk_id, _ in ranked])
-    passages = []
+    passages: list[Passage] = []
     for chunk_id, score in ranked:
         chunk = chunks.get(chunk_id)
         if chunk is None:

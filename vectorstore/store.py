@@ -60,7 +60,9 @@ def connect_embedded(path: Path) -> Any:
             path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=True)
         )
     except Exception as error:  # chromadb raises many types for a damaged folder
-        raise IndexProblem(f"The index at {path} cannot be opened ({_short(error)})", REBUILD_HINT) from error
+        raise IndexProblem(
+            f"The index at {path} cannot be opened ({_short(error)})", REBUILD_HINT
+        ) from error
 
 
 def _short(error: Exception) -> str:
@@ -190,7 +192,9 @@ class ChromaStore:
         return self.articles.count(), self.chunks.count()
 
     @staticmethod
-    def _pages(collection: Any, include: list[str]) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
+    def _pages(
+        collection: Any, include: list[str]
+    ) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
         offset = 0
         while True:
             page = collection.get(include=include, limit=_PAGE, offset=offset)
@@ -251,4 +255,4 @@ def _mean_vector(vectors: Sequence[Sequence[float]]) -> list[float]:
         raise ValueError("an article needs at least one chunk")
     mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
     norm = float(np.linalg.norm(mean)) or 1.0
-    return (mean / norm).tolist()  # type: ignore[no-any-return]
+    return [float(x) for x in mean / norm]

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # Any run of horizontal whitespace, including NBSP, thin spaces and tabs (not newlines).
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
@@ -27,10 +28,10 @@ STOPWORDS = frozenset(
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself yourselves
     s t don ll ve re d m o y ain aren couldn didn doesn hadn hasn haven isn mightn mustn needn
-    shan shouldn wasn weren won wouldn according claim claims claimed say says said tell tells
+    shan shouldn wasn weren wouldn according claim claims claimed say says said tell tells
     told think thinks thought believe believes view views describe describes explain explains
-    mention mentions mentioned state states stated statement statements regarding concerning
-    article articles news report reports reported per whose""".split()
+    mention mentions mentioned stated statement statements regarding concerning
+    article articles news report reports reported per whose""".split()  # noqa: SIM905 -- a word list reads better as text
 )
 
 
@@ -52,7 +53,7 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]  # PyStemmer ships no type hints
+def _stemmer() -> Any:  # PyStemmer ships no type hints
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -95,11 +96,15 @@ def sentence_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     for para in paragraph_spans(text):
         line = text[para.start : para.end]
-        starts = [sentence[0].offset for paragraph in segmenter.analyze(line) for sentence in paragraph]
+        starts = [
+            sentence[0].offset for paragraph in segmenter.analyze(line) for sentence in paragraph
+        ]
         starts = sorted({0, *starts})
         for start, end in zip(starts, [*starts[1:], len(line)], strict=True):
             piece = line[start:end]
             if piece.strip():
                 lead = len(piece) - len(piece.lstrip())
-                spans.append(Span(para.start + start + lead, para.start + start + len(piece.rstrip())))
+                spans.append(
+                    Span(para.start + start + lead, para.start + start + len(piece.rstrip()))
+                )
     return spans

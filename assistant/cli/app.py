@@ -10,7 +10,6 @@ import os
 import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -24,7 +23,7 @@ class ErrorBoundary(TyperGroup):
     instead of hiding behind a message.
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # click's Context, vendored by typer
         try:
             return super().invoke(ctx)
         except UserError as error:

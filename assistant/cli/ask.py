@@ -9,7 +9,9 @@ import typer
 
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
-    k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve.")] = None,
+    k: Annotated[
+        int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Answer a question from the articles, citing the passages used."""

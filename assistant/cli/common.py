@@ -27,13 +27,15 @@ def ingest_progress(label: str = "Ingesting") -> Iterator[Progress]:
 
     from assistant.render import stderr
 
+    console = stderr()
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("articles · {task.fields[chunks]} chunks embedded"),
-        console=stderr(),
+        console=console,
         transient=True,
+        disable=not console.is_terminal,
     )
     task = bar.add_task(label, total=None, chunks=0)
 

@@ -11,11 +11,17 @@ import typer
 def ingest(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files or folders of .txt, .md, .html, .json or .jsonl articles "
-                       "(default: the bundled seeds)."),
+        typer.Argument(
+            help="Files or folders of .txt, .md, .html, .json or .jsonl articles "
+            "(default: the bundled seeds)."
+        ),
     ] = None,
-    prune: Annotated[bool, typer.Option("--prune", help="Remove articles whose files are gone.")] = False,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the index and start over.")] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove articles whose files are gone.")
+    ] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Delete the index and start over.")
+    ] = False,
 ) -> None:
     """Add new and changed articles to the index; unchanged ones cost nothing."""
     from assistant.cli.common import ingest_progress, open_kb

@@ -16,7 +16,9 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
     batch: Annotated[
         Path | None,
-        typer.Option("--batch", help="A file with one query per line; prints one JSON line per query."),
+        typer.Option(
+            "--batch", help="A file with one query per line; prints one JSON line per query."
+        ),
     ] = None,
 ) -> None:
     """Show the passages that best match a query (hybrid dense + BM25 retrieval)."""
@@ -27,7 +29,9 @@ def search(
     from assistant.service import search as find
 
     if (query is None) == (batch is None):
-        raise InputError("Give a query or --batch FILE, not both or neither", "see assistant search --help")
+        raise InputError(
+            "Give a query or --batch FILE, not both or neither", "see assistant search --help"
+        )
     if batch is not None and not batch.is_file():
         raise InputError(f"No such file: {batch}", "give a text file with one query per line")
     if query is not None:
@@ -38,7 +42,9 @@ def search(
         lines = batch.read_text(encoding="utf-8", errors="replace").splitlines()
         for text, passages in search_many(kb, lines, top):
             results = [passage.to_dict() for passage in passages]
-            sys.stdout.write(json.dumps({"query": text, "results": results}, ensure_ascii=False) + "\n")
+            sys.stdout.write(
+                json.dumps({"query": text, "results": results}, ensure_ascii=False) + "\n"
+            )
         return
     passages = find(kb, query or "", top)
     if as_json:

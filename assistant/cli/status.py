@@ -31,7 +31,9 @@ def _masked(settings: dict[str, object]) -> dict[str, object]:
     return {
         name: ("set (hidden)" if value.get_secret_value() else "not set")
         if isinstance(value, SecretStr)
-        else str(value) if value is not None else None
+        else str(value)
+        if value is not None
+        else None
         for name, value in settings.items()
     }
 

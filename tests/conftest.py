@@ -1,0 +1,58 @@
+"""Shared fixtures. Every test runs with ASSISTANT_HOME in a temporary folder, no OpenAI
+settings, and (see pyproject) the network blocked."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import HashEmbeddings
+from vectorstore.base import KnowledgeBase, Layout
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("ASSISTANT_HOME", str(home))
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ASSISTANT_DEBUG",
+        "ASSISTANT_EMBEDDING_MODEL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A writable copy of the seed articles."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def fake_kb(tmp_path: Path) -> KnowledgeBase:
+    """An empty knowledge base on the fake embedder."""
+    embeddings = HashEmbeddings()
+    return KnowledgeBase.open_embedded(Layout(tmp_path / "kb"), embeddings, embeddings.model_name)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with the seeds ingested by the real embedding model, shared by CLI tests."""
+    from assistant.service import ingest_paths, open_knowledge_base
+    from assistant.settings import Settings
+
+    home = tmp_path_factory.mktemp("seeded")
+    kb = open_knowledge_base(Settings(home=home))
+    ingest_paths(kb, [SEEDS])
+    return home

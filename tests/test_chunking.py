@@ -1,0 +1,104 @@
+"""Chunks map back to their article exactly, stay within budget and overlap by sentences."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import SEEDS
+from vectorstore.articles import Article, load_articles
+from vectorstore.chunking import ChunkingConfig, split_into_chunks
+from vectorstore.text import sentence_spans
+from vectorstore.tokens import get_encoding, install_encodings
+
+
+@pytest.fixture(autouse=True, scope="module")
+def encodings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    install_encodings(tmp_path_factory.mktemp("tiktoken"))
+
+
+def article(text: str) -> Article:
+    return Article(id="a", title="t", text=text)
+
+
+words = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=12
+)
+texts = st.lists(
+    st.one_of(
+        words, st.sampled_from([". ", "? ", "\n", "\n\n", "\u00a0", "“", "”", " ", "Mr. ", "3+3"])
+    ),
+    max_size=300,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts, max_tokens=st.integers(16, 80), overlap=st.integers(0, 7))
+def test_every_chunk_is_exactly_its_slice_of_the_article(
+    text: str, max_tokens: int, overlap: int
+) -> None:
+    config = ChunkingConfig(max_tokens=max_tokens, overlap_tokens=overlap)
+    chunks = split_into_chunks(article(text), config)
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert chunk.text.strip()
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    # Nothing of the text is left out: every non-space character lies in some chunk.
+    covered = set()
+    for chunk in chunks:
+        covered.update(range(chunk.start, chunk.end))
+    assert all(i in covered for i, char in enumerate(text) if not char.isspace())
+
+
+def seed_articles() -> list[Article]:
+    return [a for a in load_articles([SEEDS]) if isinstance(a, Article)]
+
+
+def test_seed_chunks_respect_the_token_budget_and_overlap() -> None:
+    config = ChunkingConfig(max_tokens=120, overlap_tokens=30)
+    encoding = get_encoding(config.encoding)
+    for seed in seed_articles():
+        chunks = split_into_chunks(seed, config)
+        assert len(chunks) > 1
+        for chunk in chunks:
+            assert (
+                len(encoding.encode(chunk.text)) <= config.max_tokens + 2
+            )  # +2: joins between sentences
+        for before, after in itertools.pairwise(chunks):
+            assert after.start > before.start
+            assert after.start <= before.end + 2  # neighbours touch or overlap, nothing skipped
+
+
+def test_chunks_start_and_end_on_sentence_boundaries() -> None:
+    seed = seed_articles()[1]
+    starts = {s.start for s in sentence_spans(seed.text)}
+    ends = {s.end for s in sentence_spans(seed.text)}
+    for chunk in split_into_chunks(seed, ChunkingConfig(max_tokens=100, overlap_tokens=20)):
+        assert chunk.start in starts and chunk.end in ends
+
+
+def test_only_a_sentence_longer_than_the_budget_is_split() -> None:
+    long_sentence = " ".join(["word"] * 200) + "."
+    text = f"Short one. {long_sentence} Another short one."
+    chunks = split_into_chunks(article(text), ChunkingConfig(max_tokens=50, overlap_tokens=0))
+    assert chunks[0].text.startswith("Short one.")
+    assert chunks[-1].text.endswith("Another short one.")
+    assert all(len(c.text.split()) <= 51 for c in chunks)
+
+
+def test_chunk_ids_depend_on_content_only() -> None:
+    seed = seed_articles()[0]
+    first = [c.id for c in split_into_chunks(seed)]
+    assert first == [c.id for c in split_into_chunks(seed)]
+    changed = Article(id=seed.id, title=seed.title, text=seed.text.replace("Timofeev", "Timofeyev"))
+    assert set(first) != {c.id for c in split_into_chunks(changed)}
+
+
+def test_encodings_are_installed_offline(tmp_path: Path) -> None:
+    install_encodings(tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2
+    assert get_encoding("o200k_base").encode("South Caucasus Railways")

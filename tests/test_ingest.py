@@ -1,0 +1,184 @@
+"""Ingest: idempotent, incremental, prune and rebuild, every kind of file, bad files skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import HashEmbeddings
+from vectorstore.articles import Article, Skipped, load_articles
+from vectorstore.base import KnowledgeBase, Layout
+from vectorstore.errors import EmbeddingModelMismatch, IndexLocked, InputError
+
+
+def chunk_ids(kb: KnowledgeBase) -> set[str]:
+    return {chunk.id for chunk in kb.store.iter_chunks()}
+
+
+def test_second_ingest_of_unchanged_articles_embeds_and_writes_nothing(
+    fake_kb: KnowledgeBase, seeds_copy: Path
+) -> None:
+    first = fake_kb.ingest([seeds_copy])
+    assert (first.new, first.updated, first.unchanged) == (5, 0, 0)
+    assert first.chunks_embedded == fake_kb.store.counts()[1] > 5
+    revision, ids = fake_kb.store.revision, chunk_ids(fake_kb)
+    embedded_before = fake_kb.embeddings.embedded_count  # type: ignore[attr-defined]
+
+    second = fake_kb.ingest([seeds_copy])
+    assert (second.new, second.updated, second.unchanged, second.chunks_embedded) == (0, 0, 5, 0)
+    assert fake_kb.embeddings.embedded_count == embedded_before  # type: ignore[attr-defined]
+    assert fake_kb.store.revision == revision
+    assert chunk_ids(fake_kb) == ids
+
+
+def test_changed_article_has_its_old_chunks_replaced(
+    fake_kb: KnowledgeBase, seeds_copy: Path
+) -> None:
+    fake_kb.ingest([seeds_copy])
+    path = seeds_copy / "004_248f2f0668189d86.txt"
+    old = {c.id for c in fake_kb.store.iter_chunks() if c.article_id == path.stem}
+    path.write_text(path.read_text() + "\nTimofeev added that the talks would resume in June.\n")
+
+    report = fake_kb.ingest([seeds_copy])
+    assert (report.new, report.updated, report.unchanged) == (0, 1, 4)
+    new = {c.id for c in fake_kb.store.iter_chunks() if c.article_id == path.stem}
+    assert new and not old & new - {c for c in old if c in new}
+    texts = " ".join(c.text for c in fake_kb.store.iter_chunks() if c.article_id == path.stem)
+    assert "talks would resume in June" in texts
+    assert fake_kb.store.counts()[0] == 5
+
+
+def test_prune_removes_articles_whose_files_are_gone(
+    fake_kb: KnowledgeBase, seeds_copy: Path
+) -> None:
+    fake_kb.ingest([seeds_copy])
+    (seeds_copy / "003_8e6bc3ac408dff73.txt").unlink()
+    kept = fake_kb.ingest([seeds_copy])
+    assert kept.removed == 0 and fake_kb.store.counts()[0] == 5  # without --prune nothing goes
+    pruned = fake_kb.ingest([seeds_copy], prune=True)
+    assert pruned.removed == 1
+    assert "003_8e6bc3ac408dff73" not in {c.article_id for c in fake_kb.store.iter_chunks()}
+    assert fake_kb.store.counts()[0] == 4
+    assert not any(
+        hit.article_id.startswith("003") for hit in fake_kb.search("Shoigu Baku visit", k=10)
+    )
+
+
+def test_rebuild_starts_over(tmp_path: Path, seeds_copy: Path) -> None:
+    embeddings = HashEmbeddings()
+    layout = Layout(tmp_path / "kb")
+    KnowledgeBase.open_embedded(layout, embeddings, embeddings.model_name).ingest([seeds_copy])  # type: ignore[arg-type]
+    rebuilt = KnowledgeBase.open_embedded(layout, embeddings, embeddings.model_name, rebuild=True)  # type: ignore[arg-type]
+    assert rebuilt.is_empty()
+    assert rebuilt.ingest([seeds_copy]).new == 5
+
+
+def test_index_records_its_embedding_model(tmp_path: Path, seeds_copy: Path) -> None:
+    embeddings = HashEmbeddings()
+    layout = Layout(tmp_path / "kb")
+    KnowledgeBase.open_embedded(layout, embeddings, embeddings.model_name).ingest([seeds_copy])  # type: ignore[arg-type]
+    with pytest.raises(EmbeddingModelMismatch, match="built with the embedding model fake-hash-64"):
+        KnowledgeBase.open_embedded(layout, embeddings, "another-model")  # type: ignore[arg-type]
+
+
+def test_lexical_index_is_rebuilt_when_missing(fake_kb: KnowledgeBase, seeds_copy: Path) -> None:
+    import shutil
+
+    fake_kb.ingest([seeds_copy])
+    shutil.rmtree(fake_kb.layout.lexical)
+    fake_kb._lexical = None
+    assert (
+        fake_kb.search("South Caucasus Railways", k=3, mode="lexical")[0].article_id
+        == "001_50972318ba77ce19"
+    )
+    assert fake_kb.layout.lexical.is_dir()
+
+
+def test_a_second_writer_is_refused_while_one_holds_the_lock(
+    fake_kb: KnowledgeBase, seeds_copy: Path
+) -> None:
+    from filelock import FileLock
+
+    with (
+        FileLock(str(fake_kb.layout.lock)),
+        pytest.raises(IndexLocked, match="Another `assistant ingest`"),
+    ):
+        fake_kb.ingest([seeds_copy])
+
+
+def test_bad_files_are_skipped_and_the_rest_ingested(
+    fake_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A good title\n\nThe minister said the talks went well.\n")
+    (folder / "empty.txt").write_text("")
+    (folder / "blank.md").write_text("  \n\n \t\n")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (folder / "latin1.txt").write_bytes("Caf\xe9 news\n\nIt was good.".encode("latin-1"))
+    (folder / "picture.png").write_bytes(b"\x89PNG")
+    report = fake_kb.ingest([folder])
+    assert report.new == 1
+    reasons = {Path(s.source).name: s.reason for s in report.skipped}
+    assert reasons == {
+        "binary.txt": "binary file, not text",
+        "blank.md": "empty file",
+        "empty.txt": "empty file",
+        "latin1.txt": "not UTF-8 text",
+        "picture.png": "unsupported file type '.png'",
+    }
+
+
+def test_missing_path_is_an_input_error(fake_kb: KnowledgeBase, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="No such file or folder"):
+        fake_kb.ingest([tmp_path / "nowhere"])
+
+
+def test_article_ids_follow_paths_and_json_fields(tmp_path: Path) -> None:
+    (tmp_path / "2025" / "may").mkdir(parents=True)
+    (tmp_path / "2025" / "may" / "story.md").write_text("Title\n\nBody sentence here.")
+    records = [
+        {"id": "given-id", "title": "One", "text": "First body."},
+        {
+            "url": "https://example.org/two",
+            "title": "Two",
+            "text": "Second body.",
+            "outlet": "Example",
+        },
+        {"title": "Three", "text": "Third body.", "published": "2025-05-03"},
+    ]
+    (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n{broken\n")
+    (tmp_path / "list.json").write_text(
+        json.dumps([{"title": "Four", "text": "Fourth body."}, {"title": "x"}])
+    )
+    found = list(load_articles([tmp_path]))
+    articles = {a.id: a for a in found if isinstance(a, Article)}
+    assert "2025/may/story" in articles
+    assert articles["given-id"].title == "One"
+    assert articles["https://example.org/two"].outlet == "Example"
+    hashed = next(a for a in articles.values() if a.title == "Three")
+    assert len(hashed.id) == 16 and hashed.published == "2025-05-03"
+    skipped = [s for s in found if isinstance(s, Skipped)]
+    assert sorted(s.reason for s in skipped) == [
+        "invalid JSON (Expecting property name enclosed in double quotes)",
+        "no 'text' field",
+    ]
+    single = list(load_articles([tmp_path / "2025" / "may" / "story.md"]))
+    assert single[0].id == "story"  # type: ignore[union-attr]
+
+
+def test_html_main_text_is_extracted(tmp_path: Path) -> None:
+    page = """<html><head><title>Talks in Baku</title></head><body>
+    <nav><a href="/">Home</a> <a href="/world">World</a></nav>
+    <article><h1>Talks in Baku</h1>
+    <p>The foreign ministers met in Baku on Monday to discuss the peace treaty text in detail.</p>
+    <p>Both delegations said the negotiations were constructive and would continue next month.</p>
+    </article><footer>Follow us on social networks</footer></body></html>"""
+    (tmp_path / "talks.html").write_text(page)
+    (found,) = load_articles([tmp_path / "talks.html"])
+    assert isinstance(found, Article)
+    assert found.title == "Talks in Baku"
+    assert "negotiations were constructive" in found.text
+    assert "Follow us" not in found.text and "Home" not in found.text.split("\n")
