@@ -1,0 +1,37 @@
+"""Choosing the embedding model by setting; the local model runs from installed files."""
+
+from __future__ import annotations
+
+import pytest
+
+from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id, make_embeddings
+from vectorstore.errors import UserError
+
+
+def test_local_minilm_is_the_default_and_embeds_offline() -> None:
+    model = make_embeddings("all-MiniLM-L6-v2")
+    assert isinstance(model, MiniLMEmbeddings)
+    assert embedding_model_id(model) == "all-MiniLM-L6-v2-onnx-int8"
+    near, far = model.embed_documents(["Russian railways in Armenia", "A recipe for apple pie"])
+    query = model.embed_query("railway network of Armenia")
+    assert len(query) == 384
+    assert sum(a * b for a, b in zip(query, near, strict=True)) > sum(
+        a * b for a, b in zip(query, far, strict=True)
+    )
+
+
+def test_openai_embeddings_are_selectable_with_a_timeout_and_retries() -> None:
+    model = make_embeddings("text-embedding-3-small", api_key="sk-test", timeout=7.0, max_retries=1)
+    assert embedding_model_id(model) == "openai/text-embedding-3-small"
+    assert model.request_timeout == 7.0  # type: ignore[attr-defined]
+    assert model.max_retries == 1  # type: ignore[attr-defined]
+
+
+def test_openai_embeddings_without_a_key_or_server_is_a_clear_error() -> None:
+    with pytest.raises(UserError, match="needs an OpenAI API key"):
+        make_embeddings("text-embedding-3-small")
+
+
+def test_an_unknown_embedding_model_is_a_clear_error() -> None:
+    with pytest.raises(UserError, match="Unknown embedding model 'bert-huge'"):
+        make_embeddings("bert-huge")
