@@ -206,13 +206,20 @@ class ChromaStore:
             offset += len(page["ids"])
 
 
-def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+def _described(article: Article) -> dict[str, Any]:
+    """The article's metadata as Chroma stores it (no None values)."""
     return {
-        "article_id": article.id,
         "title": article.title,
         "outlet": article.outlet or "",
         "published": article.published or "",
         "url": article.url or "",
+    }
+
+
+def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    return {
+        **_described(article),
+        "article_id": article.id,
         "start": chunk.start,
         "end": chunk.end,
         "index": chunk.index,
@@ -222,10 +229,7 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
 
 def _article_metadata(article: Article, chunking: str, chunk_count: int) -> dict[str, Any]:
     return {
-        "title": article.title,
-        "outlet": article.outlet or "",
-        "published": article.published or "",
-        "url": article.url or "",
+        **_described(article),
         "source": article.source,
         "content_hash": article.content_hash,
         "chunking": chunking,
