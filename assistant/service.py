@@ -14,7 +14,7 @@ from assistant.errors import EmptyQuestion, InputError
 from assistant.extractive import answer_extractively
 from assistant.resources import seeds_dir
 from assistant.settings import Settings
-from vectorstore.base import KnowledgeBase, Layout
+from vectorstore.base import KnowledgeBase, Layout, ServerConfig
 from vectorstore.chunking import ChunkingConfig
 from vectorstore.ingest import IngestReport, Progress
 from vectorstore.retrieval import Mode, Passage
@@ -34,8 +34,22 @@ def open_knowledge_base(settings: Settings, rebuild: bool = False) -> KnowledgeB
         max_retries=settings.max_retries,
     )
     chunking = ChunkingConfig(settings.chunk_tokens, settings.chunk_overlap_tokens)
-    return KnowledgeBase.open_embedded(
-        Layout(settings.home), embeddings, embedding_model_id(embeddings), chunking, rebuild=rebuild
+    layout = Layout(settings.home, server=_server(settings))
+    return KnowledgeBase.open(
+        layout, embeddings, embedding_model_id(embeddings), chunking, rebuild=rebuild
+    )
+
+
+def _server(settings: Settings) -> ServerConfig | None:
+    if not settings.chroma_url:
+        return None
+    return ServerConfig(
+        url=settings.chroma_url,
+        token=settings.chroma_token.get_secret_value() if settings.chroma_token else None,
+        tenant=settings.chroma_tenant,
+        database=settings.chroma_database,
+        timeout=settings.request_timeout,
+        token_header=settings.chroma_token_header,
     )
 
 

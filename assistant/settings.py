@@ -48,6 +48,23 @@ class Settings(BaseSettings):
         description="Least share of a question's key terms a sentence must contain to be quoted "
         "as an answer; below it the assistant says the articles do not answer.",
     )
+    chroma_url: str | None = Field(
+        None,
+        description="A Chroma server (e.g. http://127.0.0.1:8000) to use instead of the local "
+        "index under ASSISTANT_HOME.",
+    )
+    chroma_token: SecretStr | None = Field(
+        None, description="Token for the Chroma server, if it asks for one."
+    )
+    chroma_token_header: str = Field(
+        "Authorization",
+        description="How the token is sent: Authorization (Bearer), or X-Chroma-Token "
+        "(Chroma Cloud).",
+    )
+    chroma_tenant: str | None = Field(None, description="Chroma tenant (default: the server's).")
+    chroma_database: str | None = Field(
+        None, description="Chroma database (default: the server's)."
+    )
     debug: bool = Field(False, description="Show full tracebacks instead of one-line errors.")
     openai_api_key: SecretStr | None = Field(
         None,

@@ -98,9 +98,7 @@ def main() -> None:
     corpus_file.write_text("".join(json.dumps(article) + "\n" for article in corpus))
 
     embeddings = MiniLMEmbeddings()
-    kb = KnowledgeBase.open_embedded(
-        Layout(home / "index"), embeddings, embedding_model_id(embeddings)
-    )
+    kb = KnowledgeBase.open(Layout(home / "index"), embeddings, embedding_model_id(embeddings))
     report = kb.ingest([corpus_file])
     articles, chunks = kb.store.counts()
     print(

@@ -43,7 +43,7 @@ def seeds_copy(tmp_path: Path) -> Path:
 def fake_kb(tmp_path: Path) -> KnowledgeBase:
     """An empty knowledge base on the fake embedder."""
     embeddings = HashEmbeddings()
-    return KnowledgeBase.open_embedded(Layout(tmp_path / "kb"), embeddings, embeddings.model_name)  # type: ignore[arg-type]
+    return KnowledgeBase.open(Layout(tmp_path / "kb"), embeddings, embeddings.model_name)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

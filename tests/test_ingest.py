@@ -69,8 +69,8 @@ def test_prune_removes_articles_whose_files_are_gone(
 def test_rebuild_starts_over(tmp_path: Path, seeds_copy: Path) -> None:
     embeddings = HashEmbeddings()
     layout = Layout(tmp_path / "kb")
-    KnowledgeBase.open_embedded(layout, embeddings, embeddings.model_name).ingest([seeds_copy])  # type: ignore[arg-type]
-    rebuilt = KnowledgeBase.open_embedded(layout, embeddings, embeddings.model_name, rebuild=True)  # type: ignore[arg-type]
+    KnowledgeBase.open(layout, embeddings, embeddings.model_name).ingest([seeds_copy])  # type: ignore[arg-type]
+    rebuilt = KnowledgeBase.open(layout, embeddings, embeddings.model_name, rebuild=True)  # type: ignore[arg-type]
     assert rebuilt.is_empty()
     assert rebuilt.ingest([seeds_copy]).new == 5
 
@@ -78,9 +78,9 @@ def test_rebuild_starts_over(tmp_path: Path, seeds_copy: Path) -> None:
 def test_index_records_its_embedding_model(tmp_path: Path, seeds_copy: Path) -> None:
     embeddings = HashEmbeddings()
     layout = Layout(tmp_path / "kb")
-    KnowledgeBase.open_embedded(layout, embeddings, embeddings.model_name).ingest([seeds_copy])  # type: ignore[arg-type]
+    KnowledgeBase.open(layout, embeddings, embeddings.model_name).ingest([seeds_copy])  # type: ignore[arg-type]
     with pytest.raises(EmbeddingModelMismatch, match="built with the embedding model fake-hash-64"):
-        KnowledgeBase.open_embedded(layout, embeddings, "another-model")  # type: ignore[arg-type]
+        KnowledgeBase.open(layout, embeddings, "another-model")  # type: ignore[arg-type]
 
 
 def test_lexical_index_is_rebuilt_when_missing(fake_kb: KnowledgeBase, seeds_copy: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from vectorstore.errors import IndexLocked
 from vectorstore.ingest import IngestReport, Progress, ingest
 from vectorstore.lexical import LexicalIndex, lexical_text
 from vectorstore.retrieval import CANDIDATES, Mode, Passage, fuse, to_passages
-from vectorstore.store import ChromaStore, connect_embedded
+from vectorstore.store import ChromaStore, connect_embedded, connect_server
 from vectorstore.tokens import install_encodings
 
 if TYPE_CHECKING:
@@ -24,10 +25,39 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class ServerConfig:
+    """A Chroma server to use instead of the embedded store."""
+
+    url: str
+    token: str | None = None
+    tenant: str | None = None
+    database: str | None = None
+    timeout: float = 30.0
+    token_header: str = "Authorization"
+
+    @property
+    def key(self) -> str:
+        """Names this server's local files (its lexical cache), so stores never mix."""
+        place = f"{self.url.rstrip('/')}|{self.tenant or ''}|{self.database or ''}"
+        return hashlib.sha1(place.encode()).hexdigest()[:12]
+
+    @property
+    def location(self) -> str:
+        details = ", ".join(p for p in (self.tenant, self.database) if p)
+        return f"{self.url} ({details})" if details else self.url
+
+
+@dataclass(frozen=True)
 class Layout:
-    """Where an embedded knowledge base keeps its files, under one home folder."""
+    """Where a knowledge base keeps its local files, under one home folder. With a server,
+    only the lexical cache and the lock are local, named after the server."""
 
     home: Path
+    server: ServerConfig | None = None
+
+    @property
+    def suffix(self) -> str:
+        return f"-{self.server.key}" if self.server else ""
 
     @property
     def chroma(self) -> Path:
@@ -35,11 +65,28 @@ class Layout:
 
     @property
     def lexical(self) -> Path:
-        return self.home / "lexical"
+        return self.home / f"lexical{self.suffix}"
 
     @property
     def lock(self) -> Path:
-        return self.home / "ingest.lock"
+        return self.home / f"ingest{self.suffix}.lock"
+
+    @property
+    def location(self) -> str:
+        return self.server.location if self.server else str(self.chroma)
+
+    def connect(self) -> Any:
+        if self.server is None:
+            return connect_embedded(self.chroma)
+        server = self.server
+        return connect_server(
+            server.url,
+            server.token,
+            server.tenant,
+            server.database,
+            server.timeout,
+            server.token_header,
+        )
 
     @property
     def tiktoken(self) -> Path:
@@ -64,7 +111,7 @@ class KnowledgeBase:
         install_encodings(layout.tiktoken)
 
     @classmethod
-    def open_embedded(
+    def open(
         cls,
         layout: Layout,
         embeddings: Embeddings,
@@ -72,12 +119,13 @@ class KnowledgeBase:
         chunking: ChunkingConfig | None = None,
         rebuild: bool = False,
     ) -> KnowledgeBase:
-        """The knowledge base in `layout.home`; `rebuild` deletes the index first."""
+        """The knowledge base the layout names (embedded or server); `rebuild` empties it first."""
         if rebuild:
             with _ingest_lock(layout.lock):
                 _wipe(layout)
-        client = connect_embedded(layout.chroma)
-        store = ChromaStore(client, model_id, location=str(layout.chroma))
+        store = ChromaStore(
+            layout.connect(), model_id, location=layout.location, remote=bool(layout.server)
+        )
         return cls(store, embeddings, layout, chunking)
 
     def is_empty(self) -> bool:
@@ -127,6 +175,7 @@ class KnowledgeBase:
     def describe(self) -> dict[str, Any]:
         articles, chunks = self.store.counts()
         return {
+            "store": "server" if self.layout.server else "embedded",
             "location": self.store.location,
             "embedding_model": self.store.embedding_model,
             "chunking": self.chunking.fingerprint,
@@ -136,20 +185,22 @@ class KnowledgeBase:
 
 
 def _wipe(layout: Layout) -> None:
-    """Delete the index: through Chroma when it opens, by removing its folder when it does not
-    (a damaged index). Chroma caches clients per folder, so that cache goes too."""
+    """Delete the index: through Chroma when it opens; a damaged embedded index that does not
+    open has its folder removed (Chroma caches clients per folder, so that cache goes too)."""
     from chromadb.api.client import SharedSystemClient
 
     from vectorstore.store import ARTICLES, CHUNKS
 
     shutil.rmtree(layout.lexical, ignore_errors=True)
     try:
-        client = connect_embedded(layout.chroma)
+        client = layout.connect()
         existing = {c.name for c in client.list_collections()}
         for name in (CHUNKS, ARTICLES):
             if name in existing:
                 client.delete_collection(name)
     except Exception:  # a damaged index fails in many ways; its folder goes either way
+        if layout.server:
+            raise
         SharedSystemClient.clear_system_cache()
         shutil.rmtree(layout.chroma, ignore_errors=True)
 

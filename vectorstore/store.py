@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from vectorstore.articles import Article
 from vectorstore.chunking import Chunk
-from vectorstore.errors import EmbeddingModelMismatch, IndexProblem
+from vectorstore.errors import EmbeddingModelMismatch, IndexLocked, IndexProblem
 
 CHUNKS = "chunks"
 ARTICLES = "articles"
@@ -65,6 +66,77 @@ def connect_embedded(path: Path) -> Any:
         ) from error
 
 
+def connect_server(
+    url: str,
+    token: str | None = None,
+    tenant: str | None = None,
+    database: str | None = None,
+    timeout: float = 30.0,
+    token_header: str = "Authorization",
+) -> Any:
+    """A Chroma client on a server (`chroma run`, a distributed deployment, Chroma Cloud)."""
+    import chromadb
+    import httpx
+    from chromadb.config import DEFAULT_DATABASE, DEFAULT_TENANT, Settings
+
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise IndexProblem(
+            f"ASSISTANT_CHROMA_URL={url} is not a server URL", "use e.g. http://127.0.0.1:8000"
+        )
+    settings = Settings(anonymized_telemetry=False)
+    if token:
+        settings = Settings(
+            anonymized_telemetry=False,
+            chroma_client_auth_provider="chromadb.auth.token_authn.TokenAuthClientProvider",
+            chroma_client_auth_credentials=token,
+            chroma_auth_token_transport_header=token_header,
+        )
+    host, port = parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 8000)
+    try:
+        # chromadb's HTTP session waits forever (httpx timeout=None) and its constructor already
+        # talks to the server, so a server that accepts and never answers would hang here.
+        # A bounded heartbeat first, then a bound on the session for every later request.
+        bearer = f"Bearer {token}" if token_header.lower() == "authorization" else token
+        httpx.get(
+            f"{parsed.scheme}://{host}:{port}/api/v2/heartbeat",
+            headers={token_header: bearer} if token and bearer else {},
+            timeout=timeout,
+        ).raise_for_status()
+        client = chromadb.HttpClient(
+            host=host,
+            port=port,
+            ssl=parsed.scheme == "https",
+            settings=settings,
+            tenant=tenant or DEFAULT_TENANT,
+            database=database or DEFAULT_DATABASE,
+        )
+        client._server._session.timeout = httpx.Timeout(timeout)  # type: ignore[attr-defined]
+        return client
+    except Exception as error:
+        raise server_error(url, error) from error
+
+
+def server_error(url: str, error: Exception) -> IndexProblem:
+    """What went wrong talking to a Chroma server, in one line."""
+    text = _short(error)
+    lowered = f"{type(error).__name__} {text}".lower()
+    if any(word in lowered for word in ("401", "403", "unauthorized", "forbidden", "auth")):
+        return IndexProblem(
+            f"The Chroma server at {url} rejected the credentials ({text})",
+            "check ASSISTANT_CHROMA_TOKEN (and ASSISTANT_CHROMA_TENANT / _DATABASE)",
+        )
+    if "timeout" in lowered or "timed out" in lowered:
+        return IndexProblem(
+            f"The Chroma server at {url} did not answer in time",
+            "check that the server is up and not overloaded, or raise ASSISTANT_REQUEST_TIMEOUT",
+        )
+    return IndexProblem(
+        f"Cannot reach the Chroma server at {url} ({text})",
+        "start it (see README: `chroma run`) or unset ASSISTANT_CHROMA_URL for the local index",
+    )
+
+
 def _short(error: Exception) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text[:160]
@@ -73,7 +145,9 @@ def _short(error: Exception) -> str:
 class ChromaStore:
     """Chunks and articles in Chroma, tied to one embedding model."""
 
-    def __init__(self, client: Any, embedding_model: str, location: str) -> None:
+    def __init__(
+        self, client: Any, embedding_model: str, location: str, remote: bool = False
+    ) -> None:
         self.client = client
         self.embedding_model = embedding_model
         self.location = location
@@ -81,6 +155,13 @@ class ChromaStore:
             self.chunks = self._collection(CHUNKS)
             self.articles = self._collection(ARTICLES)
         except Exception as error:
+            if remote:
+                raise server_error(location, error) from error
+            if "locked" in str(error).lower():
+                raise IndexLocked(
+                    f"The index at {location} is busy: another process is writing to it",
+                    "try again when that `assistant ingest` has finished",
+                ) from error
             raise IndexProblem(
                 f"The index at {location} cannot be read ({_short(error)})", REBUILD_HINT
             ) from error
@@ -106,7 +187,9 @@ class ChromaStore:
 
     @property
     def revision(self) -> str:
-        return str((self.chunks.metadata or {}).get("revision", ""))
+        """The store's current revision, read afresh: another process may have written."""
+        current = self.client.get_collection(CHUNKS, embedding_function=None)
+        return str((current.metadata or {}).get("revision", ""))
 
     def bump_revision(self) -> None:
         self.chunks.modify(
@@ -137,7 +220,7 @@ class ChromaStore:
         leaves the article looking changed, so the next ingest replaces it again."""
         self.chunks.delete(where={"article_id": article.id})
         if chunks:
-            self.chunks.add(
+            self.chunks.upsert(  # upsert: another machine may be storing the same article now
                 ids=[chunk.id for chunk in chunks],
                 documents=[chunk.text for chunk in chunks],
                 embeddings=[list(vector) for vector in vectors],
