@@ -32,6 +32,8 @@ class Citation:
     quote: str
     start: int
     end: int
+    claim: str = ""
+    supported: bool = True
 
     @classmethod
     def from_passage(cls, n: int, passage: Passage, start: int, end: int) -> Citation:
@@ -50,6 +52,7 @@ class Citation:
             quote=quote,
             start=start,
             end=end,
+            claim=quote,
         )
 
 
@@ -64,6 +67,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    verification: dict[str, Any] = field(default_factory=dict)
+    usage: dict[str, int | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,5 +78,7 @@ class Answer:
             "mode": self.mode,
             "citations": [asdict(citation) for citation in self.citations],
             "passages": [passage.to_dict() for passage in self.passages],
+            "verification": self.verification,
+            "usage": self.usage,
             "timings": {name: round(ms, 1) for name, ms in self.timings.items()},
         }

@@ -6,6 +6,8 @@ The CLI's error boundary (cli/app.py) prints any UserError and exits with its ex
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from vectorstore.errors import (
     EmbeddingModelMismatch,
     EmbeddingUnavailable,
@@ -15,6 +17,9 @@ from vectorstore.errors import (
     UserError,
 )
 
+if TYPE_CHECKING:
+    from vectorstore.retrieval import Passage
+
 __all__ = [
     "ConfigError",
     "EmbeddingModelMismatch",
@@ -23,6 +28,7 @@ __all__ = [
     "IndexLocked",
     "IndexProblem",
     "InputError",
+    "LLMError",
     "UserError",
 ]
 
@@ -40,3 +46,13 @@ class EmptyQuestion(InputError):
         super().__init__(
             "The question is empty", 'ask something, e.g. assistant ask "Who is Ivan Timofeev?"'
         )
+
+
+class LLMError(UserError):
+    """The chat model could not answer; the exit code says why (5 key, 6 model, 7 rate limit,
+    8 server error, 9 time-out, 10 unreachable)."""
+
+    def __init__(self, message: str, hint: str, exit_code: int) -> None:
+        super().__init__(message, hint)
+        self.exit_code = exit_code
+        self.passages: list[Passage] = []  # what was retrieved, still worth showing

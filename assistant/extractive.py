@@ -60,14 +60,9 @@ class Candidate:
 
 
 def answer_extractively(
-    question: str,
-    passages: Sequence[Passage],
-    idf: Idf,
-    embed: Embed,
-    min_support: float,
+    candidates: Sequence[Candidate], min_support: float
 ) -> tuple[str, list[Citation]]:
     """Answer text with [n] markers and its citations; (REFUSAL, []) when nothing qualifies."""
-    candidates = score_sentences(question, passages, idf, embed)
     chosen = choose(candidates, min_support)
     if not chosen:
         return REFUSAL, []
@@ -76,6 +71,14 @@ def answer_extractively(
     ]
     text = " ".join(f"{citation.quote} {marker(citation.n)}" for citation in citations)
     return text, citations
+
+
+def worth_asking(candidates: Sequence[Candidate], min_support: float) -> bool:
+    """Whether an LLM could answer from these passages: some sentence is about the question's
+    subject (names it and is near it in meaning). When none is, no LLM call is made."""
+    return any(
+        c.similarity >= MIN_SIMILARITY and c.name_coverage >= min_support for c in candidates
+    )
 
 
 def score_sentences(

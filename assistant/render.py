@@ -49,6 +49,19 @@ def print_json(data: Any) -> None:
 
 def render_answer(answer: Answer, console: Console) -> None:
     console.print(_answer_text(answer.text))
+    render_sources(answer, console)
+
+
+def render_sources(answer: Answer, console: Console) -> None:
+    """The verified sources under an answer, and what verification removed or doubts."""
+    removed = answer.verification.get("removed_markers") or []
+    if removed:
+        shown = ", ".join(f"[{n}]" for n in removed)
+        console.print(
+            Text(f"Removed {shown}: no such passage was given to the model.", style="yellow")
+        )
+    if answer.verification.get("uncited"):
+        console.print(Text("Warning: this answer cites no passage.", style="yellow"))
     if not answer.citations:
         return
     console.print()
@@ -57,8 +70,16 @@ def render_answer(answer: Answer, console: Console) -> None:
         line = Text(f"[{citation.n}] ", style="bold cyan")
         line.append(safe(byline(citation.title, citation.outlet, citation.published)))
         line.append(f"  ({citation.article_id})", style="dim")
+        if not citation.supported:
+            line.append("  UNSUPPORTED: the passage does not back the claim", style="bold red")
         console.print(line)
         console.print(Text(f"    “{safe(citation.quote)}”", style="italic"))
+
+
+def render_details(answer: Answer, console: Console) -> None:
+    usage = ", ".join(f"{k} {v}" for k, v in answer.usage.items() if k != "counted")
+    timings = ", ".join(f"{k} {v:.0f}" for k, v in answer.timings.items())
+    console.print(Text(f"mode {answer.mode}; {usage or 'no LLM call'}; {timings}", style="dim"))
 
 
 def _answer_text(text: str) -> Text:

@@ -10,8 +10,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from assistant.answer import REFUSAL, Answer
-from assistant.errors import EmptyQuestion, InputError
-from assistant.extractive import answer_extractively
+from assistant.citations import is_refusal, verify_answer
+from assistant.errors import EmptyQuestion, InputError, LLMError
+from assistant.extractive import Candidate, Idf, answer_extractively, score_sentences, worth_asking
+from assistant.generate import generate
+from assistant.llm import LLMConfig, OnText, llm_config
 from assistant.resources import seeds_dir
 from assistant.settings import Settings
 from vectorstore.base import KnowledgeBase, Layout, ServerConfig
@@ -90,26 +93,80 @@ def search_many(
             yield query.strip(), search(kb, query, k)
 
 
-def ask(kb: KnowledgeBase, question: str, settings: Settings, k: int | None = None) -> Answer:
-    """A cited answer to one question, or the refusal when the articles do not answer it."""
+def ask(
+    kb: KnowledgeBase,
+    question: str,
+    settings: Settings,
+    k: int | None = None,
+    use_llm: bool = True,
+    on_text: OnText | None = None,
+) -> Answer:
+    """A cited answer to one question, or the refusal when the articles do not answer it.
+
+    With an LLM configured (and `use_llm`), the model writes the answer, streamed to `on_text`;
+    otherwise it is extractive. Either way every citation is verified.
+    """
     began = time.perf_counter()
     question = check_question(question)
     passages = kb.search(question, k=k or settings.top_k)
     retrieved = time.perf_counter()
-    text, citations = answer_extractively(
-        question, passages, kb.lexical().idf, kb.embed_texts, settings.min_support
-    )
+    idf = kb.lexical().idf
+    candidates = score_sentences(question, passages, idf, kb.embed_texts)
+    config = llm_config(settings) if use_llm else None
+    if config is None:
+        answer = _extractive(question, passages, candidates, settings.min_support, idf)
+    elif not worth_asking(candidates, settings.min_support):
+        answer = Answer(question, REFUSAL, True, "llm", passages=passages)
+    else:
+        answer = _generated(question, passages, config, idf, on_text)
     done = time.perf_counter()
+    answer.timings = {
+        "retrieve_ms": (retrieved - began) * 1000,
+        "answer_ms": (done - retrieved) * 1000,
+        "total_ms": (done - began) * 1000,
+    }
+    return answer
+
+
+def _extractive(
+    question: str,
+    passages: list[Passage],
+    candidates: list[Candidate],
+    min_support: float,
+    idf: Idf,
+) -> Answer:
+    text, citations = answer_extractively(candidates, min_support)
+    cited = [next(p for p in passages if p.chunk_id == c.chunk_id) for c in citations]
+    verification = verify_answer(text, cited, idf)
     return Answer(
-        question=question,
-        text=text,
-        abstained=text == REFUSAL,
-        mode="extractive",
-        citations=citations,
-        passages=passages,
-        timings={
-            "retrieve_ms": (retrieved - began) * 1000,
-            "answer_ms": (done - retrieved) * 1000,
-            "total_ms": (done - began) * 1000,
-        },
+        question,
+        text,
+        not citations,
+        "extractive",
+        citations,
+        passages,
+        verification=verification.report(),
+    )
+
+
+def _generated(
+    question: str, passages: list[Passage], config: LLMConfig, idf: Idf, on_text: OnText | None
+) -> Answer:
+    try:
+        text, prompt, usage = generate(question, passages, config, on_text)
+    except LLMError as error:
+        error.passages = list(passages)
+        raise
+    if is_refusal(text):
+        return Answer(question, text.strip(), True, "llm", passages=prompt.passages, usage=usage)
+    verification = verify_answer(text, prompt.passages, idf)
+    return Answer(
+        question,
+        verification.text,
+        False,
+        "llm",
+        verification.citations,
+        prompt.passages,
+        verification=verification.report(),
+        usage=usage,
     )

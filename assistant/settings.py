@@ -76,10 +76,32 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OPENAI_BASE_URL"),
         description="An OpenAI-compatible server's URL; a local one needs no key.",
     )
+    llm_model: str = Field(
+        "gpt-4.1-mini",
+        description="Chat model for written answers when OPENAI_API_KEY or OPENAI_BASE_URL is set.",
+    )
+    llm_temperature: float = Field(
+        0.0, ge=0.0, le=2.0, description="Sampling temperature of the LLM."
+    )
+    llm_max_tokens: int = Field(600, ge=16, le=16000, description="Most tokens in one LLM answer.")
+    llm_context_window: int | None = Field(
+        None,
+        ge=1024,
+        description="The model's context window in tokens (default: known for OpenAI models, "
+        "8192 otherwise); passages are packed to fit it minus the answer budget.",
+    )
     request_timeout: float = Field(
-        30.0, gt=0, le=600, description="Seconds to wait for a remote model before giving up."
+        30.0,
+        gt=0,
+        le=600,
+        description="Seconds one request to a remote model or server may take in all, retries "
+        "included.",
     )
     max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed remote request.")
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_api_key or self.openai_base_url)
 
 
 def load_settings() -> Settings:

@@ -42,24 +42,24 @@ def flat_idf(term: str) -> float:
 embed = HashEmbeddings().embed_documents
 
 
+def answer(question: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
+    return answer_extractively(score_sentences(question, passages, flat_idf, embed), 0.5)
+
+
 def test_the_sentence_holding_the_subject_is_quoted_with_exact_offsets() -> None:
-    text, citations = answer_extractively(
-        "Who holds the concession for Armenia's railway network?", [whole()], flat_idf, embed, 0.5
-    )
+    text, citations = answer("Who holds the concession for Armenia's railway network?", [whole()])
     assert citations and citations[0].quote.startswith("Our company, South Caucasus Railways")
     assert ARTICLE[citations[0].start : citations[0].end] == citations[0].quote
     assert text == f"{citations[0].quote} [1]" or text.startswith(f"{citations[0].quote} [1] ")
 
 
 def test_a_question_about_another_subject_is_refused() -> None:
-    text, citations = answer_extractively(
-        "What is the population of Georgia?", [whole()], flat_idf, embed, 0.5
-    )
+    text, citations = answer("What is the population of Georgia?", [whole()])
     assert (text, citations) == (REFUSAL, [])
 
 
 def test_no_passages_means_refusal() -> None:
-    assert answer_extractively("Who is Kalugin?", [], flat_idf, embed, 0.5) == (REFUSAL, [])
+    assert answer("Who is Kalugin?", []) == (REFUSAL, [])
 
 
 def test_a_sentence_repeated_by_overlapping_chunks_is_scored_once() -> None:

@@ -57,7 +57,14 @@ def test_ask_json_follows_the_schema_and_quotes_are_exact(home: Path) -> None:
         "mode",
         "citations",
         "passages",
+        "verification",
+        "usage",
         "timings",
+    }
+    assert answer["verification"] == {
+        "removed_markers": [],
+        "unsupported_claims": [],
+        "uncited": False,
     }
     assert answer["abstained"] is False and answer["mode"] == "extractive"
     citations = answer["citations"]
@@ -74,7 +81,10 @@ def test_ask_json_follows_the_schema_and_quotes_are_exact(home: Path) -> None:
             "quote",
             "start",
             "end",
+            "claim",
+            "supported",
         }
+        assert citation["supported"] is True
         assert f"[{citation['n']}]" in answer["answer"]
         text = article_text(home, citation["article_id"])
         assert text[citation["start"] : citation["end"]] == citation["quote"]

@@ -1,7 +1,8 @@
-"""`assistant ask`: one cited answer."""
+"""`assistant ask`: one cited answer, streamed when an LLM writes it."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -13,10 +14,24 @@ def ask(
         int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    no_llm: Annotated[
+        bool, typer.Option("--no-llm", help="Answer extractively even when an LLM is configured.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show mode, token usage and timings.")
+    ] = False,
 ) -> None:
     """Answer a question from the articles, citing the passages used."""
     from assistant.cli.common import ingest_progress, open_kb
-    from assistant.render import print_json, render_answer, stdout
+    from assistant.errors import LLMError
+    from assistant.render import (
+        print_json,
+        render_answer,
+        render_details,
+        render_passages,
+        render_sources,
+        stdout,
+    )
     from assistant.service import ask as answer_question
     from assistant.service import check_question, ensure_articles
 
@@ -24,11 +39,37 @@ def ask(
     settings, kb = open_kb()
     with ingest_progress("Ingesting the bundled seeds") as progress:
         ensure_articles(kb, progress=progress)
-    answer = answer_question(kb, question, settings, k=k)
+    console = stdout()
+    streamed: list[str] = []
+
+    def show(text: str) -> None:
+        streamed.append(text)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    try:
+        answer = answer_question(
+            kb, question, settings, k=k, use_llm=not no_llm, on_text=None if as_json else show
+        )
+    except LLMError as error:
+        if streamed:
+            sys.stdout.write("\n")
+        if as_json:
+            print_json({"error": str(error), "passages": [p.to_dict() for p in error.passages]})
+        else:
+            console.print("The LLM failed; the retrieved passages:\n", markup=False)
+            render_passages(error.passages, console)
+        raise
     if as_json:
         print_json(answer.to_dict())
+        return
+    if streamed:
+        sys.stdout.write("\n")
+        render_sources(answer, console)
     else:
-        render_answer(answer, stdout())
+        render_answer(answer, console)
+    if verbose:
+        render_details(answer, console)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,121 @@
+"""Citation verification, for every answer: markers must point at a passage, and the passage
+must support the claim they follow.
+
+An answer is split into claims (its sentences); the [n] markers of a claim cite passages n.
+A marker that points at no passage is removed and reported. For each kept marker, the passage's
+sentence sharing most of the claim's content terms (weighted by rarity) becomes the quote, with
+its offsets in the article. When that best sentence holds less than SUPPORT_THRESHOLD of the
+claim's terms, the citation is flagged unsupported (see bench/citation_support.py for how the
+threshold was calibrated).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.answer import MARKER, REFUSAL, Citation
+from vectorstore.retrieval import Passage
+from vectorstore.text import sentence_spans, terms
+
+SUPPORT_THRESHOLD = 0.35
+_MARKER_RUN = re.compile(r"^(\s*\[\d{1,3}\])+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+
+Idf = Callable[[str], float]
+
+
+@dataclass
+class Verification:
+    """The verified answer text, its citations, and what verification found wrong."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    removed_markers: list[int] = field(default_factory=list)
+    unsupported_claims: list[str] = field(default_factory=list)
+    uncited: bool = False
+
+    def report(self) -> dict[str, object]:
+        return {
+            "removed_markers": self.removed_markers,
+            "unsupported_claims": self.unsupported_claims,
+            "uncited": self.uncited,
+        }
+
+
+def is_refusal(text: str) -> bool:
+    return text.strip().startswith(REFUSAL.split(":")[0])
+
+
+def verify_answer(
+    text: str, passages: Sequence[Passage], idf: Idf, threshold: float = SUPPORT_THRESHOLD
+) -> Verification:
+    """Check every [n] in `text` against `passages` (numbered from 1)."""
+    cleaned, removed = remove_invalid_markers(text, len(passages))
+    result = Verification(text=cleaned, removed_markers=removed)
+    for claim, numbers in split_claims(cleaned):
+        for n in numbers:
+            citation, support = best_quote(claim, passages[n - 1], n, idf)
+            supported = support >= threshold
+            result.citations.append(_with_claim(citation, claim, supported))
+            if not supported and claim not in result.unsupported_claims:
+                result.unsupported_claims.append(claim)
+    result.uncited = not result.citations and not is_refusal(cleaned)
+    return result
+
+
+def remove_invalid_markers(text: str, passage_count: int) -> tuple[str, list[int]]:
+    """Drop markers outside 1..passage_count; return the text and the numbers dropped."""
+    removed: list[int] = []
+
+    def keep_or_drop(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if 1 <= n <= passage_count:
+            return match.group(0)
+        removed.append(n)
+        return ""
+
+    cleaned = MARKER.sub(keep_or_drop, text)
+    if removed:
+        cleaned = _SPACE_BEFORE_PUNCT.sub(r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+    return cleaned, removed
+
+
+def split_claims(text: str) -> list[tuple[str, list[int]]]:
+    """The answer's sentences without markers, each with the passage numbers it cites.
+    Markers that open a sentence ("… ended. [2] Next …") belong to the sentence before."""
+    claims: list[tuple[str, list[int]]] = []
+    for span in sentence_spans(text):
+        sentence = text[span.start : span.end]
+        lead = _MARKER_RUN.match(sentence)
+        if lead and claims:
+            claims[-1][1].extend(int(n) for n in MARKER.findall(lead.group(0)))
+            sentence = sentence[lead.end() :]
+        numbers = [int(n) for n in MARKER.findall(sentence)]
+        claim = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(MARKER.sub("", sentence).split()))
+        if claim.strip(" .") or numbers:
+            claims.append((claim, numbers))
+    return [(claim, list(dict.fromkeys(numbers))) for claim, numbers in claims]
+
+
+def best_quote(claim: str, passage: Passage, n: int, idf: Idf) -> tuple[Citation, float]:
+    """The passage sentence that best supports the claim, and its support (0..1)."""
+    wanted = {term: idf(term) for term in set(terms(claim))}
+    total = sum(wanted.values())
+    best, best_support = None, -1.0
+    for span in sentence_spans(passage.text):
+        found = set(terms(passage.text[span.start : span.end]))
+        support = sum(w for t, w in wanted.items() if t in found) / total if total else 0.0
+        if support > best_support:
+            best, best_support = span, support
+    if best is None:  # a passage without text cannot support anything; cite all of it
+        return Citation.from_passage(n, passage, passage.start, passage.end), 0.0
+    start, end = passage.start + best.start, passage.start + best.end
+    return Citation.from_passage(n, passage, start, end), best_support
+
+
+def _with_claim(citation: Citation, claim: str, supported: bool) -> Citation:
+    from dataclasses import replace
+
+    return replace(citation, claim=claim, supported=supported)

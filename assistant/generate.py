@@ -1,0 +1,84 @@
+"""The LLM answer: numbered, delimited passages packed into the model's context, then the
+reply checked citation by citation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answer import REFUSAL
+from assistant.llm import LLMConfig, OnText, complete
+from assistant.prompts import load_prompt
+from assistant.render import safe
+from vectorstore.retrieval import Passage
+from vectorstore.tokens import encoding_for_model, get_encoding
+
+# Tokens kept free for the chat format's own framing of the two messages.
+FRAMING_TOKENS = 32
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """The messages for one question and the passages they carry, numbered from 1."""
+
+    system: str
+    user: str
+    passages: list[Passage]
+    tokens: int
+
+    @property
+    def messages(self) -> list[tuple[str, str]]:
+        return [("system", self.system), ("user", self.user)]
+
+
+def format_passage(n: int, passage: Passage) -> str:
+    """A passage as delimited data: article text cannot close the tag or carry control codes."""
+    text = safe(passage.text).replace("</passage", "<\\/passage")
+    attributes = [("n", str(n)), ("article", passage.article_id), ("title", passage.title)]
+    attributes += [
+        (k, v) for k, v in (("outlet", passage.outlet), ("date", passage.published)) if v
+    ]
+    head = " ".join(f'{key}="{_attribute(value)}"' for key, value in attributes)
+    return f"<passage {head}>\n{text}\n</passage>"
+
+
+def _attribute(value: str) -> str:
+    return safe(value).replace('"', "'").replace("<", "(").replace(">", ")")
+
+
+def build_prompt(question: str, passages: Sequence[Passage], config: LLMConfig) -> Prompt:
+    """Passages in rank order, as many as fit the context window minus the answer budget."""
+    encoding = get_encoding(encoding_for_model(config.model))
+    system = load_prompt("answer_system").render(refusal=REFUSAL)
+    template = load_prompt("answer_user")
+    budget = config.context_window - config.max_tokens - FRAMING_TOKENS
+    used = len(encoding.encode(system)) + len(
+        encoding.encode(template.render(passages="", question=question))
+    )
+    kept: list[Passage] = []
+    blocks: list[str] = []
+    for passage in passages:
+        block = format_passage(len(kept) + 1, passage)
+        cost = len(encoding.encode(block + "\n\n"))
+        if used + cost > budget:
+            continue
+        kept.append(passage)
+        blocks.append(block)
+        used += cost
+    user = template.render(passages="\n\n".join(blocks), question=question)
+    return Prompt(system=system, user=user, passages=kept, tokens=used)
+
+
+def generate(
+    question: str, passages: Sequence[Passage], config: LLMConfig, on_text: OnText | None = None
+) -> tuple[str, Prompt, dict[str, int | None]]:
+    """The model's raw reply, the prompt it answered, and token usage."""
+    prompt = build_prompt(question, passages, config)
+    completion = complete(config, prompt.messages, on_text)
+    encoding = get_encoding(encoding_for_model(config.model))
+    usage: dict[str, int | None] = {
+        "prompt_tokens": completion.prompt_tokens or prompt.tokens,
+        "completion_tokens": completion.completion_tokens or len(encoding.encode(completion.text)),
+        "counted": int(completion.prompt_tokens is None),
+    }
+    return completion.text, prompt, usage

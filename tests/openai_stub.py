@@ -1,0 +1,135 @@
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, for tests of the LLM path.
+
+It speaks the chat-completions wire format (JSON, and server-sent events when streaming) and
+answers each request with the next scripted behaviour: a reply text, an HTTP error status, a
+silence (accepts, never answers), or a dropped connection. It records the request bodies.
+It is a stand-in for a model, not one: tests use it to check what the assistant does with
+what a model sends.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Script:
+    """What the next requests get: str = reply text; int = HTTP status; "silent"; "drop"."""
+
+    steps: deque[Any] = field(default_factory=deque)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    chunk_size: int = 7  # characters per streamed piece
+
+
+class StubServer:
+    def __init__(self) -> None:
+        self.script = Script()
+        handler = type("Handler", (_Handler,), {"script": self.script})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def then(self, *steps: Any) -> StubServer:
+        self.script.steps.extend(steps)
+        return self
+
+    def __enter__(self) -> StubServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    script: Script
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        self.script.requests.append(body)
+        step = self.script.steps.popleft() if self.script.steps else "Not scripted."
+        if step == "silent":
+            time.sleep(60)
+            return
+        if step == "drop":
+            self.connection.close()
+            return
+        if isinstance(step, int):
+            self._json(
+                step,
+                {
+                    "error": {
+                        "message": f"scripted status {step}",
+                        "type": "test",
+                        "code": str(step),
+                    }
+                },
+            )
+            return
+        if body.get("stream"):
+            self._stream(body, str(step))
+        else:
+            self._json(200, _completion(body, str(step)))
+
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, body: dict[str, Any], text: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        size = self.script.chunk_size
+        for start in range(0, len(text), size):
+            self._event(_chunk(body, {"content": text[start : start + size]}, None))
+        self._event(_chunk(body, {}, "stop"))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            usage = {"prompt_tokens": 321, "completion_tokens": 45, "total_tokens": 366}
+            self._event({**_chunk(body, {}, None), "choices": [], "usage": usage})
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+    def _event(self, payload: dict[str, Any]) -> None:
+        self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
+        self.wfile.flush()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _chunk(body: dict[str, Any], delta: dict[str, str], finish: str | None) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": body.get("model", "stub"),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def _completion(body: dict[str, Any], text: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model", "stub"),
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 321, "completion_tokens": 45, "total_tokens": 366},
+    }
