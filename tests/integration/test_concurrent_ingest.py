@@ -44,7 +44,7 @@ def test_two_ingests_at_once_do_not_corrupt_the_index(tmp_path: Path) -> None:
     import json
 
     index = json.loads(status.stdout)["index"]
-    assert index["articles"] == 25
+    assert index["articles"] == 25, results
     check = subprocess.run(
         [sys.executable, "-c", _COUNT_DUPLICATES, str(tmp_path / "home" / "chroma")],
         capture_output=True,
@@ -52,7 +52,7 @@ def test_two_ingests_at_once_do_not_corrupt_the_index(tmp_path: Path) -> None:
         check=True,
     )
     total, distinct = map(int, check.stdout.split())
-    assert total == distinct == index["chunks"]
+    assert total == distinct == index["chunks"], results
 
 
 _COUNT_DUPLICATES = """
