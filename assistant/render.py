@@ -10,13 +10,16 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
 from assistant.answer import MARKER, Answer
 from vectorstore.retrieval import Passage
+
+if TYPE_CHECKING:
+    from assistant.evaluation import EvalReport, Regression
 
 _CONTROL = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
@@ -105,3 +108,36 @@ def render_passages(passages: Sequence[Passage], console: Console) -> None:
         console.print(head)
         console.print(Text(safe(passage.text)), overflow="fold")
         console.print()
+
+
+def render_eval(
+    report: EvalReport, baseline: dict[str, Any] | None, regression: Regression, console: Console
+) -> None:
+    """The per-case table, the metrics (with deltas against a baseline), and what regressed."""
+    from rich.table import Table
+
+    cases = Table("case", "result", "why", box=None, pad_edge=False)
+    for case in report.cases:
+        verdict = Text("pass", style="green") if case.passed else Text("FAIL", style="bold red")
+        cases.add_row(safe(case.id), verdict, safe("; ".join(case.reasons)))
+    console.print(cases)
+    console.print()
+    before = (baseline or {}).get("metrics", {})
+    metrics = Table("metric", "value", "baseline", "delta", box=None, pad_edge=False)
+    for name, value in report.metrics.items():
+        old = before.get(name)
+        delta = "" if old is None else f"{value - old:+.3f}"
+        metrics.add_row(name, f"{value:.3f}", "" if old is None else f"{old:.3f}", delta)
+    console.print(
+        Text(f"{len(report.cases)} cases, k={report.k}, mode {report.mode}", style="bold")
+    )
+    console.print(metrics)
+    if regression.metrics:
+        console.print(Text("Regressed metrics: " + ", ".join(regression.metrics), style="bold red"))
+    if regression.cases:
+        console.print(
+            Text(
+                "Cases that passed before and fail now: " + ", ".join(regression.cases),
+                style="bold red",
+            )
+        )

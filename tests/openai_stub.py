@@ -59,6 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         self.script.requests.append(body)
         step = self.script.steps.popleft() if self.script.steps else "Not scripted."
+        if callable(step):
+            self.script.steps.appendleft(step)  # a responder answers every request from now on
+            step = step(body)
         if step == "silent":
             time.sleep(60)
             return
@@ -133,3 +136,19 @@ def _completion(body: dict[str, Any], text: str) -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": 321, "completion_tokens": 45, "total_tokens": 366},
     }
+
+
+def quote_best_sentence(body: dict[str, Any]) -> str:
+    """A responder that answers like a literal-minded model: the sentence of passage 1 sharing
+    most words with the question, cited [1]; the refusal when no passage was sent."""
+    import re
+
+    user = body["messages"][-1]["content"]
+    question = user.rsplit("Question:", 1)[-1]
+    wanted = set(re.findall(r"\w{4,}", question.lower()))
+    first = re.search(r"<passage n=\"1\"[^>]*>\n(.*?)\n</passage>", user, re.S)
+    if not first:
+        return "Not in these articles: none of the passages found answers this question."
+    sentences = re.split(r"(?<=[.!?])\s+", first.group(1).replace("\n", " "))
+    best = max(sentences, key=lambda s: len(wanted & set(re.findall(r"\w{4,}", s.lower()))))
+    return f"{best.rstrip()} [1]"

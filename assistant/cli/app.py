@@ -48,9 +48,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from assistant.cli import ask, ingest, search, status
+    from assistant.cli import ask, eval, ingest, search, status
 
-    for module in (ingest, ask, search, status):
+    for module in (ingest, ask, search, eval, status):
         module.register(app)
 
 

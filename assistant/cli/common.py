@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -44,3 +44,24 @@ def ingest_progress(label: str = "Ingesting") -> Iterator[Progress]:
 
     with bar:
         yield update
+
+
+@contextmanager
+def task_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
+    """A plain progress bar on stderr (terminal only): done of total."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from assistant.render import stderr
+
+    console = stderr()
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = bar.add_task(label, total=total)
+    with bar:
+        yield lambda done, _total: bar.update(task, completed=done)

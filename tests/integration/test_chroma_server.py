@@ -173,3 +173,24 @@ def test_a_silent_server_fails_within_the_time_out(
     assert time.monotonic() - began < 8
     assert result.exit_code == 3
     assert "did not answer in time" in result.stderr
+
+
+def test_eval_gives_the_same_metrics_on_the_server_as_embedded(
+    on_server: str, seeded_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    golden = Path(__file__).resolve().parents[1] / "golden" / "seeds.yaml"
+    served = tmp_path / "server.json"
+    assert (
+        runner.invoke(app, ["eval", str(golden), "--no-llm", "--json", str(served)]).exit_code == 0
+    )
+    monkeypatch.delenv("ASSISTANT_CHROMA_URL")
+    monkeypatch.setenv("ASSISTANT_HOME", str(seeded_home))
+    local = tmp_path / "embedded.json"
+    assert (
+        runner.invoke(app, ["eval", str(golden), "--no-llm", "--json", str(local)]).exit_code == 0
+    )
+    remote, embedded = json.loads(served.read_text()), json.loads(local.read_text())
+    assert remote["cases"] == embedded["cases"]
+    for name, value in embedded["metrics"].items():
+        if not name.startswith("latency"):
+            assert remote["metrics"][name] == value, name

@@ -1,0 +1,76 @@
+"""`assistant eval`: a golden-set regression run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def evaluate(
+    golden: Annotated[Path, typer.Argument(help="The golden file (YAML).")],
+    k: Annotated[
+        int | None, typer.Option("-k", min=1, max=50, help="Passages per question.")
+    ] = None,
+    no_llm: Annotated[
+        bool, typer.Option("--no-llm", help="Extractive answers even with an LLM set.")
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="Compare with this saved run; exit 1 on regression."),
+    ] = None,
+    save_baseline: Annotated[
+        Path | None, typer.Option("--save-baseline", help="Save this run as a baseline.")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the full report as JSON.")
+    ] = None,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Write JUnit XML (one test per case).")
+    ] = None,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under", help="METRIC=MIN, e.g. recall=0.9 (repeatable); exit 1 below it."
+        ),
+    ] = None,
+) -> None:
+    """Run a golden set through `ask`; print a table and metrics; gate on a baseline."""
+    from assistant.cli.common import open_kb, task_progress
+    from assistant.errors import InputError
+    from assistant.evaluation import compare, parse_thresholds, run_eval
+    from assistant.golden import load_golden
+    from assistant.junit import write_junit
+    from assistant.render import render_eval, stdout
+    from assistant.service import ask, ensure_articles
+
+    thresholds = parse_thresholds(fail_under or [])
+    cases = load_golden(golden)
+    previous = None
+    if baseline is not None:
+        try:
+            previous = json.loads(baseline.read_text())
+        except (OSError, ValueError) as error:
+            raise InputError(
+                f"Cannot read the baseline {baseline}", "give a file written by --save-baseline"
+            ) from error
+    settings, kb = open_kb()
+    ensure_articles(kb)
+    with task_progress("Evaluating", len(cases)) as progress:
+        report = run_eval(kb, cases, settings, ask, k or settings.top_k, not no_llm, progress)
+    regression = compare(report, previous or {}, thresholds)
+    render_eval(report, previous, regression, stdout())
+    for target in (save_baseline, json_out):
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    if junit is not None:
+        write_junit(report, junit)
+    if regression:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(evaluate)
