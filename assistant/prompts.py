@@ -12,6 +12,7 @@ from assistant.resources import prompts_dir
 TEMPLATES = {
     "answer_system": frozenset({"refusal"}),
     "answer_user": frozenset({"passages", "question"}),
+    "condense": frozenset({"history", "question"}),
 }
 
 

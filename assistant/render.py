@@ -79,6 +79,18 @@ def render_sources(answer: Answer, console: Console) -> None:
         console.print(Text(f"    “{safe(citation.quote)}”", style="italic"))
 
 
+def render_excerpt(text: str, start: int, end: int, console: Console) -> None:
+    """An article excerpt with text[start:end] (the quote) highlighted."""
+    console.print(excerpt_text(text, start, end))
+
+
+def excerpt_text(text: str, start: int, end: int) -> Text:
+    shown = Text(safe(text[:start]))
+    shown.append(safe(text[start:end]), style="bold reverse")
+    shown.append(safe(text[end:]))
+    return shown
+
+
 def render_details(answer: Answer, console: Console) -> None:
     usage = ", ".join(f"{k} {v}" for k, v in answer.usage.items() if k != "counted")
     timings = ", ".join(f"{k} {v:.0f}" for k, v in answer.timings.items())

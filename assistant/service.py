@@ -10,11 +10,19 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from assistant.answer import REFUSAL, Answer
+from assistant.chat import (
+    ChatSession,
+    Rewrite,
+    history_text,
+    resolve_relative_dates,
+    rewrite_heuristically,
+)
 from assistant.citations import is_refusal, verify_answer
 from assistant.errors import EmptyQuestion, InputError, LLMError
 from assistant.extractive import Candidate, Idf, answer_extractively, score_sentences, worth_asking
 from assistant.generate import generate
-from assistant.llm import LLMConfig, OnText, llm_config
+from assistant.llm import LLMConfig, OnText, complete, llm_config
+from assistant.prompts import load_prompt
 from assistant.resources import seeds_dir
 from assistant.settings import Settings
 from vectorstore.base import KnowledgeBase, Layout, ServerConfig
@@ -100,15 +108,17 @@ def ask(
     k: int | None = None,
     use_llm: bool = True,
     on_text: OnText | None = None,
+    search_query: str | None = None,
 ) -> Answer:
     """A cited answer to one question, or the refusal when the articles do not answer it.
 
     With an LLM configured (and `use_llm`), the model writes the answer, streamed to `on_text`;
-    otherwise it is extractive. Either way every citation is verified.
+    otherwise it is extractive. Either way every citation is verified. `search_query`, when
+    given, is what retrieval looks for (a follow-up with its context carried over).
     """
     began = time.perf_counter()
     question = check_question(question)
-    passages = kb.search(question, k=k or settings.top_k)
+    passages = kb.search(search_query or question, k=k or settings.top_k)
     retrieved = time.perf_counter()
     idf = kb.lexical().idf
     candidates = score_sentences(question, passages, idf, kb.embed_texts)
@@ -170,3 +180,18 @@ def _generated(
         verification=verification.report(),
         usage=usage,
     )
+
+
+def standalone_question(question: str, session: ChatSession, settings: Settings) -> Rewrite:
+    """A follow-up made to stand alone: by the LLM when configured and on (then it is both
+    asked and searched), else by the documented heuristic (assistant/chat.py), whose carried-over
+    names only widen the search: the answer must still fit the user's own words."""
+    question = check_question(question)
+    config = llm_config(settings) if session.use_llm else None
+    if session.last is None or config is None:
+        return Rewrite(
+            resolve_relative_dates(question, session), rewrite_heuristically(question, session)
+        )
+    prompt = load_prompt("condense").render(history=history_text(session), question=question)
+    rewritten = " ".join(complete(config, [("user", prompt)]).text.strip().strip('"').split())
+    return Rewrite(rewritten or question, rewritten or question)

@@ -48,9 +48,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from assistant.cli import ask, eval, ingest, search, status
+    from assistant.cli import ask, chat, eval, ingest, search, status
 
-    for module in (ingest, ask, search, eval, status):
+    for module in (ingest, ask, chat, search, eval, status):
         module.register(app)
 
 

@@ -1,0 +1,258 @@
+"""The chat session: conversation state, follow-up rewriting and slash commands.
+
+Everything here is pure or takes its collaborators as arguments, so tests drive it directly;
+the terminal loop lives in cli/chat.py.
+
+Follow-ups are rewritten into a standalone question before retrieval: by the LLM with
+prompts/condense.txt when one is configured, otherwise by this heuristic:
+  1. A question that refers back — a pronoun (he, she, it, they, his, her, its, their, there,
+     that, this, those, these), "the same", or an opening "and"/"what about"/"how about" — gets
+     the names of the previous standalone question that it does not already contain appended
+     ("and who operates the railway there? (Kalugin, Trump Route)"), so retrieval and answer
+     scoring see the subject.
+  2. Relative dates ("today", "yesterday", "this week", "last week", "last month") are resolved
+     against the newest publication date among the articles the last answer drew on, not today.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from assistant.answer import Answer
+from assistant.render import byline
+
+_REFERS_BACK = re.compile(
+    r"\b(he|she|it|they|him|his|her|hers|its|their|them|there|that|this|those|these|the same)\b"
+    r"|^\s*(and|what about|how about)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"\b(?:[A-Z][\w'’.-]*|\d\+\d)(?:\s+(?:[A-Z][\w'’.-]*|\d\+\d))*")
+_QUESTION_WORDS = {
+    "What",
+    "Who",
+    "Whom",
+    "Whose",
+    "When",
+    "Where",
+    "Why",
+    "How",
+    "Which",
+    "Is",
+    "Are",
+    "Does",
+    "Do",
+    "Did",
+    "Was",
+    "Were",
+    "Can",
+    "Could",
+    "Will",
+    "Would",
+    "And",
+    "Has",
+    "Have",
+    "According",
+    "In",
+    "On",
+    "The",
+    "A",
+    "An",
+}
+HELP = """Commands:
+  /help            this list
+  /sources         the full passages behind the last answer
+  /show N          the article around citation N, the quote highlighted
+  /new             forget the conversation
+  /k N             retrieve N passages per question
+  /llm on|off      answer with the LLM (when configured) or extractively
+  /save FILE       the transcript with citations, as Markdown
+  /exit            leave (Ctrl-D too; Ctrl-C cancels an answer in progress)"""
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A follow-up made standalone: what is answered, and what retrieval searches for."""
+
+    question: str
+    search: str
+
+
+@dataclass
+class Turn:
+    question: str
+    standalone: str
+    answer: Answer
+
+
+@dataclass
+class ChatSession:
+    """What the conversation so far holds."""
+
+    k: int
+    use_llm: bool = True
+    turns: list[Turn] = field(default_factory=list)
+
+    @property
+    def last(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised phrases ("Trump Route", "Kalugin", "3+3"), question words left out."""
+    found = []
+    for match in _NAME.finditer(text):
+        words = [w for w in match.group(0).split() if w not in _QUESTION_WORDS]
+        if words:
+            found.append(" ".join(words).rstrip("?.,'’s"))
+    return list(dict.fromkeys(n for n in found if n))
+
+
+def rewrite_heuristically(question: str, session: ChatSession) -> str:
+    """The standalone form of a follow-up (see the module docstring)."""
+    standalone = resolve_relative_dates(question, session)
+    if session.last is None or not _REFERS_BACK.search(question):
+        return standalone
+    present = question.casefold()
+    carried = [n for n in names_in(session.last.standalone) if n.casefold() not in present]
+    return f"{standalone} ({', '.join(carried)})" if carried else standalone
+
+
+def resolve_relative_dates(question: str, session: ChatSession) -> str:
+    anchor = articles_date(session)
+    if anchor is None:
+        return question
+    spans = {
+        "today": anchor.isoformat(),
+        "yesterday": (anchor - timedelta(days=1)).isoformat(),
+        "this week": f"the week of {(anchor - timedelta(days=anchor.weekday())).isoformat()}",
+        "last week": f"the week of {(anchor - timedelta(days=anchor.weekday() + 7)).isoformat()}",
+        "last month": (anchor.replace(day=1) - timedelta(days=1)).strftime("%B %Y"),
+    }
+    for phrase, value in spans.items():
+        question = re.sub(rf"\b{phrase}\b", f"{phrase} ({value})", question, flags=re.IGNORECASE)
+    return question
+
+
+def articles_date(session: ChatSession) -> date | None:
+    """The newest publication date among the passages the last answer drew on."""
+    if session.last is None:
+        return None
+    dates = [p.published[:10] for p in session.last.answer.passages if p.published]
+    try:
+        return max(date.fromisoformat(d) for d in dates) if dates else None
+    except ValueError:
+        return None
+
+
+def history_text(session: ChatSession, turns: int = 3) -> str:
+    return "\n".join(
+        f"User: {t.question}\nAssistant: {t.answer.text}" for t in session.turns[-turns:]
+    )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a slash command says, and whether the chat should end."""
+
+    text: str = ""
+    exit: bool = False
+    show: tuple[str, int, int] | None = None  # (article text excerpt, quote start, quote end)
+
+
+def handle_command(
+    line: str,
+    session: ChatSession,
+    llm_available: bool,
+    article_text: Callable[[str], str | None],
+) -> Reply:
+    """Run one slash command against the session."""
+    name, _, argument = line.strip().partition(" ")
+    argument = argument.strip()
+    if name in ("/exit", "/quit"):
+        return Reply(exit=True)
+    if name == "/help":
+        return Reply(HELP)
+    if name == "/new":
+        session.turns.clear()
+        return Reply("Started a new conversation.")
+    if name == "/k":
+        if not argument.isdigit() or not 1 <= int(argument) <= 50:
+            return Reply("Usage: /k N, with N from 1 to 50.")
+        session.k = int(argument)
+        return Reply(f"Retrieving {session.k} passages per question.")
+    if name == "/llm":
+        return _llm(argument, session, llm_available)
+    if name == "/sources":
+        return _sources(session)
+    if name == "/show":
+        return _show(argument, session, article_text)
+    if name == "/save":
+        return _save(argument, session)
+    return Reply(f"Unknown command {name}. Type /help for the list.")
+
+
+def _llm(argument: str, session: ChatSession, llm_available: bool) -> Reply:
+    if argument not in ("on", "off"):
+        return Reply("Usage: /llm on|off")
+    if argument == "on" and not llm_available:
+        return Reply("No LLM is configured: set OPENAI_API_KEY or OPENAI_BASE_URL.")
+    session.use_llm = argument == "on"
+    return Reply(f"LLM answers {argument}.")
+
+
+def _sources(session: ChatSession) -> Reply:
+    if session.last is None:
+        return Reply("No answer yet.")
+    blocks = [
+        f"[{p.rank}] {byline(p.title, p.outlet, p.published)} ({p.article_id})\n{p.text}"
+        for p in session.last.answer.passages
+    ]
+    return Reply("\n\n".join(blocks) or "The last answer drew on no passages.")
+
+
+def _show(argument: str, session: ChatSession, article_text: Callable[[str], str | None]) -> Reply:
+    if session.last is None or not session.last.answer.citations:
+        return Reply("The last answer has no citations.")
+    citations = {c.n: c for c in session.last.answer.citations}
+    if not argument.isdigit() or int(argument) not in citations:
+        return Reply(f"Usage: /show N, with N one of {', '.join(map(str, sorted(citations)))}.")
+    citation = citations[int(argument)]
+    text = article_text(citation.article_id)
+    if text is None:
+        return Reply(f"Article {citation.article_id} is no longer in the index.")
+    start, end = max(0, citation.start - 600), min(len(text), citation.end + 600)
+    heading = f"[{citation.n}] {byline(citation.title, citation.outlet, citation.published)}"
+    return Reply(heading, show=(text[start:end], citation.start - start, citation.end - start))
+
+
+def _save(argument: str, session: ChatSession) -> Reply:
+    if not argument:
+        return Reply("Usage: /save FILE")
+    path = Path(argument).expanduser()
+    try:
+        path.write_text(transcript_markdown(session), encoding="utf-8")
+    except OSError as error:
+        return Reply(f"Cannot write {path}: {error.strerror}")
+    return Reply(f"Saved {len(session.turns)} turns to {path}.")
+
+
+def transcript_markdown(session: ChatSession) -> str:
+    """The conversation with its citations, as Markdown."""
+    parts = ["# Conversation\n"]
+    for number, turn in enumerate(session.turns, start=1):
+        parts.append(f"## {number}. {turn.question}\n")
+        if turn.standalone != turn.question:
+            parts.append(f"*Searched as:* {turn.standalone}\n")
+        parts.append(f"{turn.answer.text}\n")
+        for c in turn.answer.citations:
+            flag = "" if c.supported else " **(unsupported)**"
+            parts.append(
+                f"- [{c.n}] {byline(c.title, c.outlet, c.published)} (`{c.article_id}`, "
+                f"characters {c.start}–{c.end}){flag}: “{c.quote}”"
+            )
+        parts.append("")
+    return "\n".join(parts)
