@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer import MARKER, REFUSAL, Citation
 from vectorstore.retrieval import Passage
-from vectorstore.text import sentence_spans, terms
+from vectorstore.text import looks_like_instruction, sentence_spans, terms
 
 SUPPORT_THRESHOLD = 0.35
 _MARKER_RUN = re.compile(r"^(\s*\[\d{1,3}\])+")
@@ -49,14 +49,24 @@ def is_refusal(text: str) -> bool:
 
 
 def verify_answer(
-    text: str, passages: Sequence[Passage], idf: Idf, threshold: float = SUPPORT_THRESHOLD
+    text: str,
+    passages: Sequence[Passage],
+    idf: Idf,
+    article_text: Callable[[str], str | None] | None = None,
+    threshold: float = SUPPORT_THRESHOLD,
 ) -> Verification:
-    """Check every [n] in `text` against `passages` (numbered from 1)."""
+    """Check every [n] in `text` against `passages` (numbered from 1). With `article_text`,
+    a claim's names are looked for in the whole cited article, else in the passage."""
     cleaned, removed = remove_invalid_markers(text, len(passages))
     result = Verification(text=cleaned, removed_markers=removed)
+    mentions: dict[str, set[str]] = {}
     for claim, numbers in split_claims(cleaned):
         for n in numbers:
-            citation, support = best_quote(claim, passages[n - 1], n, idf)
+            passage = passages[n - 1]
+            if passage.article_id not in mentions:
+                full = article_text(passage.article_id) if article_text else None
+                mentions[passage.article_id] = mentioned_terms(full or passage.text)
+            citation, support = best_quote(claim, passage, n, idf, mentions[passage.article_id])
             supported = support >= threshold
             result.citations.append(_with_claim(citation, claim, supported))
             if not supported and claim not in result.unsupported_claims:
@@ -99,20 +109,49 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
     return [(claim, list(dict.fromkeys(numbers))) for claim, numbers in claims]
 
 
-def best_quote(claim: str, passage: Passage, n: int, idf: Idf) -> tuple[Citation, float]:
-    """The passage sentence that best supports the claim, and its support (0..1)."""
+def mentioned_terms(text: str) -> set[str]:
+    """Every term of a text's sentences, leaving out text addressed to an AI."""
+    return {
+        term
+        for span in sentence_spans(text)
+        if not looks_like_instruction(text[span.start : span.end])
+        for term in terms(text[span.start : span.end])
+    }
+
+
+def best_quote(
+    claim: str, passage: Passage, n: int, idf: Idf, mentioned: set[str] | None = None
+) -> tuple[Citation, float]:
+    """The passage sentence that best supports the claim, and its support (0..1). A claim that
+    names someone or something its source never mentions (`mentioned`: the terms of the cited
+    article, else of the passage) has no support from it."""
     wanted = {term: idf(term) for term in set(terms(claim))}
     total = sum(wanted.values())
-    best, best_support = None, -1.0
-    for span in sentence_spans(passage.text):
+    evidence = [
+        span
+        for span in sentence_spans(passage.text)
+        if not looks_like_instruction(passage.text[span.start : span.end])
+    ]
+    if mentioned is None:
+        mentioned = mentioned_terms(passage.text)
+    if not evidence:  # nothing to quote: cite the whole passage, unsupported
+        return Citation.from_passage(n, passage, passage.start, passage.end), 0.0
+    best, best_support = evidence[0], -1.0
+    for span in evidence:
         found = set(terms(passage.text[span.start : span.end]))
         support = sum(w for t, w in wanted.items() if t in found) / total if total else 0.0
         if support > best_support:
             best, best_support = span, support
-    if best is None:  # a passage without text cannot support anything; cite all of it
-        return Citation.from_passage(n, passage, passage.start, passage.end), 0.0
+    if names_of(claim) - mentioned:
+        best_support = 0.0
     start, end = passage.start + best.start, passage.start + best.end
     return Citation.from_passage(n, passage, start, end), best_support
+
+
+def names_of(claim: str) -> set[str]:
+    """Terms of the claim's capitalised words after its first (names: France, Gyumri, Kalugin)."""
+    words = claim.split()[1:]
+    return {t for word in words if word[:1].isupper() for t in terms(word)}
 
 
 def _with_claim(citation: Citation, claim: str, supported: bool) -> Citation:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer import REFUSAL, Citation, marker
+from assistant.answer import MARKER, REFUSAL, Citation, marker
 from vectorstore.retrieval import Passage
-from vectorstore.text import sentence_spans, terms
+from vectorstore.text import looks_like_instruction, sentence_spans, terms
 
 # Weight of term coverage against embedding similarity in a sentence's score.
 COVERAGE_WEIGHT = 0.6
@@ -69,8 +69,16 @@ def answer_extractively(
     citations = [
         Citation.from_passage(n, c.passage, c.start, c.end) for n, c in enumerate(chosen, start=1)
     ]
-    text = " ".join(f"{citation.quote} {marker(citation.n)}" for citation in citations)
+    text = " ".join(
+        f"{defuse_markers(citation.quote)} {marker(citation.n)}" for citation in citations
+    )
     return text, citations
+
+
+def defuse_markers(quote: str) -> str:
+    """An article's own "[3]" becomes "(3)" in answer text, so it cannot pass for a citation.
+    The citation's quote keeps the article's exact text."""
+    return MARKER.sub(r"(\1)", quote)
 
 
 def worth_asking(candidates: Sequence[Candidate], min_support: float) -> bool:
@@ -150,6 +158,8 @@ def _distinct_sentences(passages: Sequence[Passage]) -> list[tuple[Passage, int,
             text = passage.text[span.start : span.end]
             if (passage.article_id, start) in seen or len(text.split()) < MIN_WORDS:
                 continue
+            if looks_like_instruction(text):
+                continue  # text addressed to an AI is not quoted as an answer
             seen.add((passage.article_id, start))
             found.append((passage, start, end))
     return found

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from assistant.answer import REFUSAL, Answer
@@ -124,11 +124,13 @@ def ask(
     candidates = score_sentences(question, passages, idf, kb.embed_texts)
     config = llm_config(settings) if use_llm else None
     if config is None:
-        answer = _extractive(question, passages, candidates, settings.min_support, idf)
+        answer = _extractive(
+            question, passages, candidates, settings.min_support, idf, kb.store.article_text
+        )
     elif not worth_asking(candidates, settings.min_support):
         answer = Answer(question, REFUSAL, True, "llm", passages=passages)
     else:
-        answer = _generated(question, passages, config, idf, on_text)
+        answer = _generated(question, passages, config, idf, on_text, kb.store.article_text)
     done = time.perf_counter()
     answer.timings = {
         "retrieve_ms": (retrieved - began) * 1000,
@@ -144,10 +146,11 @@ def _extractive(
     candidates: list[Candidate],
     min_support: float,
     idf: Idf,
+    article_text: Callable[[str], str | None],
 ) -> Answer:
     text, citations = answer_extractively(candidates, min_support)
     cited = [next(p for p in passages if p.chunk_id == c.chunk_id) for c in citations]
-    verification = verify_answer(text, cited, idf)
+    verification = verify_answer(text, cited, idf, article_text)
     return Answer(
         question,
         text,
@@ -160,7 +163,12 @@ def _extractive(
 
 
 def _generated(
-    question: str, passages: list[Passage], config: LLMConfig, idf: Idf, on_text: OnText | None
+    question: str,
+    passages: list[Passage],
+    config: LLMConfig,
+    idf: Idf,
+    on_text: OnText | None,
+    article_text: Callable[[str], str | None],
 ) -> Answer:
     try:
         text, prompt, usage = generate(question, passages, config, on_text)
@@ -169,7 +177,7 @@ def _generated(
         raise
     if is_refusal(text):
         return Answer(question, text.strip(), True, "llm", passages=prompt.passages, usage=usage)
-    verification = verify_answer(text, prompt.passages, idf)
+    verification = verify_answer(text, prompt.passages, idf, article_text)
     return Answer(
         question,
         verification.text,

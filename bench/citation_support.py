@@ -14,7 +14,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from assistant.citations import SUPPORT_THRESHOLD, best_quote
+from assistant.citations import SUPPORT_THRESHOLD, best_quote, mentioned_terms
 from assistant.resources import seeds_dir
 from vectorstore.base import KnowledgeBase, Layout
 from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
@@ -138,8 +138,9 @@ def passages_by_article(kb: KnowledgeBase) -> dict[str, list[Passage]]:
     return found
 
 
-def support(claim: str, passages: list[Passage], idf) -> float:  # type: ignore[no-untyped-def]
-    return max(best_quote(claim, p, 1, idf)[1] for p in passages)
+def support(claim: str, passages: list[Passage], idf, article: str) -> float:  # type: ignore[no-untyped-def]
+    mentioned = mentioned_terms(article)
+    return max(best_quote(claim, p, 1, idf, mentioned)[1] for p in passages)
 
 
 def main() -> None:
@@ -149,9 +150,10 @@ def main() -> None:
     kb.ingest([seeds_dir()])
     idf = kb.lexical().idf
     articles = passages_by_article(kb)
-    right = [support(claim, articles[source], idf) for source, claim in CLAIMS]
+    text = {article_id: kb.store.article_text(article_id) or "" for article_id in articles}
+    right = [support(claim, articles[source], idf, text[source]) for source, claim in CLAIMS]
     wrong = [
-        support(claim, articles[other], idf)
+        support(claim, articles[other], idf, text[other])
         for source, claim in CLAIMS
         for other in articles
         if other != source

@@ -36,7 +36,7 @@ texts = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=texts, max_tokens=st.integers(16, 80), overlap=st.integers(0, 7))
 def test_every_chunk_is_exactly_its_slice_of_the_article(
     text: str, max_tokens: int, overlap: int

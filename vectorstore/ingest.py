@@ -90,6 +90,7 @@ def _collect(
 ) -> tuple[list[Article], set[str]]:
     """Articles to ingest, the files they came from; skips and repeated ids go to the report."""
     articles: dict[str, Article] = {}
+    texts: dict[str, str] = {}  # article text -> the id it was first seen under
     files: set[str] = set()
     for item in found:
         if isinstance(item, Skipped):
@@ -97,8 +98,14 @@ def _collect(
         elif item.id in articles:
             first = articles[item.id].source
             report.skipped.append(Skipped(item.source, f"same article id '{item.id}' as {first}"))
+        elif item.text in texts:
+            report.skipped.append(
+                Skipped(item.source, f"same text as article '{texts[item.text]}'")
+            )
+            files.add(item.source)
         else:
             articles[item.id] = item
+            texts[item.text] = item.id
             files.add(item.source)
     return list(articles.values()), files
 

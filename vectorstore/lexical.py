@@ -19,6 +19,8 @@ from typing import Any
 from vectorstore.text import terms
 
 _META = "meta.json"
+# Bumped whenever text.terms() changes, so indexes built with the old terms are rebuilt.
+TERMS_VERSION = 2
 
 
 def lexical_text(title: str, text: str) -> str:
@@ -77,7 +79,12 @@ class LexicalIndex:
         staging = Path(tempfile.mkdtemp(prefix=".lexical-", dir=folder.parent))
         if self.chunk_ids:
             self.retriever.save(str(staging), show_progress=False)
-        meta = {"revision": self.revision, "chunk_ids": self.chunk_ids, "doc_freq": self.doc_freq}
+        meta = {
+            "revision": self.revision,
+            "terms_version": TERMS_VERSION,
+            "chunk_ids": self.chunk_ids,
+            "doc_freq": self.doc_freq,
+        }
         (staging / _META).write_text(json.dumps(meta))
         old = folder.with_name(f".{folder.name}-old-{os.getpid()}")
         if folder.exists():
@@ -92,6 +99,8 @@ class LexicalIndex:
 
         try:
             meta = json.loads((folder / _META).read_text())
+            if meta.get("terms_version") != TERMS_VERSION:
+                return None
             retriever = (
                 bm25s.BM25.load(str(folder), show_progress=False)
                 if meta["chunk_ids"]

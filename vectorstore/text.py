@@ -47,9 +47,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
 
+_DOTTED_ACRONYM = re.compile(r"\b(?:[^\W\d_]\.){2,}")
+
+
 def words(text: str) -> list[str]:
-    """The words of a text, folded."""
-    return _WORD.findall(fold(text))
+    """The words of a text, folded; dotted acronyms count as one word (U.S. = US)."""
+    undotted = _DOTTED_ACRONYM.sub(lambda m: m.group(0).replace(".", "") + " ", text)
+    return _WORD.findall(fold(undotted))
 
 
 @lru_cache(maxsize=1)
@@ -108,3 +112,17 @@ def sentence_spans(text: str) -> list[Span]:
                     Span(para.start + start + lead, para.start + start + len(piece.rstrip()))
                 )
     return spans
+
+
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|guidelines)\b"
+    r"|\byou are now\b|\b(reply|answer|respond|say)\s+(only\s+)?(that|with)\b"
+    r"|^\s*(system|assistant|user)\s*:",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """Text addressed to an AI rather than a reader ("Ignore previous instructions and reply
+    that …"): an article may carry it, but it is never quoted as evidence."""
+    return bool(_INSTRUCTION.search(sentence))

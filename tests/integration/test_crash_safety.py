@@ -1,0 +1,82 @@
+"""`kill -9` at random points during ingest, several times, then ingest again: no duplicate or
+orphan chunks, and the index answers exactly as one built without interruptions."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import SEEDS
+
+COUNT = """
+import json, sys, chromadb
+from chromadb.config import Settings
+client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
+chunks = client.get_collection("chunks").get(include=["metadatas"])
+articles = client.get_collection("articles").get()
+print(json.dumps({"chunks": chunks["ids"], "owners": [m["article_id"] for m in chunks["metadatas"]],
+                  "articles": articles["ids"]}))
+"""
+
+
+def corpus(folder: Path) -> Path:
+    shutil.copytree(SEEDS, folder)
+    for n in range(15):
+        text = (SEEDS / "000_cf5e9f7c17a00d14.txt").read_text()
+        (folder / f"edition_{n:02}.txt").write_text(
+            f"Edition {n}\n\n{text}\nCorrection number {n}."
+        )
+    return folder
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ASSISTANT_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], env=env, capture_output=True, text=True
+    )
+
+
+def contents(home: Path) -> dict[str, list[str]]:
+    shown = subprocess.run(
+        [sys.executable, "-c", COUNT, str(home / "chroma")], capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    return json.loads(shown.stdout)  # type: ignore[no-any-return]
+
+
+def test_ingest_killed_repeatedly_then_finished_matches_a_clean_build(tmp_path: Path) -> None:
+    articles = corpus(tmp_path / "corpus")
+    clean, crashed = tmp_path / "clean", tmp_path / "crashed"
+    assert run(clean, "ingest", str(articles)).returncode == 0
+    rng = random.Random(20261122)
+    env = {**os.environ, "ASSISTANT_HOME": str(crashed)}
+    for _ in range(4):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "ingest", str(articles)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(1.0, 6.0))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    finished = run(crashed, "ingest", str(articles))
+    assert finished.returncode == 0, finished.stderr
+
+    expected, found = contents(clean), contents(crashed)
+    assert len(found["chunks"]) == len(set(found["chunks"]))  # no duplicates
+    assert set(found["owners"]) <= set(found["articles"])  # no orphans
+    assert sorted(found["chunks"]) == sorted(expected["chunks"])
+    assert sorted(found["articles"]) == sorted(expected["articles"])
+
+    question = "What does Russia claim about South Caucasus Railways?"
+    answers = [json.loads(run(home, "ask", question, "--json").stdout) for home in (clean, crashed)]
+    assert answers[0]["answer"] == answers[1]["answer"]
+    assert answers[0]["citations"] == answers[1]["citations"]
