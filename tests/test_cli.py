@@ -195,6 +195,7 @@ def test_ingest_reports_counts_and_skips(tmp_path: Path) -> None:
     [
         (["ask", "   "], 2, "The question is empty"),
         (["ask", "x" * 5000], 2, "characters long"),
+        (["ask", "word " * 20_000], 2, "The question is 99,999 characters long"),
         (["search", "   "], 2, "The question is empty"),
         (["search"], 2, "Give a query or --batch FILE"),
         (["search", "--batch", "/no/such/file"], 2, "No such file"),
