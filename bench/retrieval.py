@@ -5,8 +5,11 @@ path (cleaning, chunking, embedding). Queries: the question sentences. A chunk i
 it contains the gold answer (case-insensitive); questions whose answer is shorter than 4
 characters or absent from every article are not counted.
 
-One run measures hybrid (the product), dense only and BM25 only on the same index.
+One run measures, side by side: hybrid (the product), dense only and BM25 only on the same
+index, and the LangChain RAG tutorial's pipeline (RecursiveCharacterTextSplitter with 1000/200
+characters, the same embedding model, Chroma similarity search) on the raw article texts.
 
+    pip install -c constraints.txt -e ".[bench]"
     python bench/retrieval.py [--data ../shared/datasets/realtimeqa/dev] [--home DIR]
 
 --home keeps the index between runs (ingest is incremental, so a second run embeds nothing).
@@ -21,13 +24,14 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from vectorstore.base import KnowledgeBase, Layout
 from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "realtimeqa" / "dev"
-MODES = ("hybrid", "dense", "lexical")
 
 
 def load_corpus(data: Path) -> list[dict[str, str]]:
@@ -58,14 +62,43 @@ def load_questions(data: Path, corpus: list[dict[str, str]]) -> list[tuple[str, 
     return counted
 
 
-def evaluate(kb: KnowledgeBase, questions: list[tuple[str, str]], mode: str) -> dict[str, float]:
+def tutorial_store(
+    corpus: list[dict[str, str]], home: Path, embeddings: MiniLMEmbeddings
+) -> tuple[Any, float]:
+    """The LangChain tutorial's index: character chunks of 1000 with 200 overlap, in Chroma."""
+    import chromadb
+    from chromadb.config import Settings
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    began = time.perf_counter()
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    splits = splitter.split_documents(
+        [Document(page_content=a["text"], metadata={"url": a["url"]}) for a in corpus]
+    )
+    client = chromadb.PersistentClient(str(home / "tutorial"), Settings(anonymized_telemetry=False))
+    store = Chroma("tutorial", embedding_function=embeddings, client=client)
+    if store._collection.count() != len(splits):  # build, unless --home kept a complete one
+        store.delete_collection()
+        store = Chroma("tutorial", embedding_function=embeddings, client=client)
+        for start in range(0, len(splits), 256):
+            store.add_documents(splits[start : start + 256])
+    return store, time.perf_counter() - began
+
+
+def evaluate(
+    search: Callable[[str], list[str]], questions: list[tuple[str, str]]
+) -> dict[str, float]:
     hits = {1: 0, 5: 0, 10: 0}
     reciprocal, latencies = 0.0, []
     for question, gold in questions:
         began = time.perf_counter()
-        passages = kb.search(question, k=10, mode=mode)  # type: ignore[arg-type]
+        texts = search(question)
         latencies.append((time.perf_counter() - began) * 1000)
-        ranks = [p.rank for p in passages if gold.casefold() in p.text.casefold()]
+        ranks = [
+            rank for rank, text in enumerate(texts, start=1) if gold.casefold() in text.casefold()
+        ]
         if ranks:
             reciprocal += 1 / ranks[0]
             for k in hits:
@@ -105,17 +138,57 @@ def main() -> None:
         f"corpus: {len(corpus)} articles -> {articles} ingested, {chunks} chunks "
         f"({kb.chunking.fingerprint}); {len(report.skipped)} skipped"
     )
-    print(f"index build: {report.summary()}")
+    print(f"assistant index: {report.summary()}")
+    tutorial, tutorial_seconds = tutorial_store(corpus, home, embeddings)
+    print(
+        f"tutorial index: {tutorial._collection.count()} chunks (1000/200 characters) "
+        f"ready in {tutorial_seconds:.1f} s"
+    )
     print(f"questions counted: {len(questions)}\n")
 
-    rows = {mode: evaluate(kb, questions, mode) for mode in MODES}
+    def ours(mode: str) -> Callable[[str], list[str]]:
+        return lambda q: [p.text for p in kb.search(q, k=10, mode=mode)]  # type: ignore[arg-type]
+
+    retrievers = {
+        "hybrid (assistant)": ours("hybrid"),
+        "dense only": ours("dense"),
+        "BM25 only": ours("lexical"),
+        "LangChain tutorial": lambda q: [
+            d.page_content for d in tutorial.similarity_search(q, k=10)
+        ],
+    }
+    rows = {name: evaluate(search, questions) for name, search in retrievers.items()}
     columns = list(next(iter(rows.values())))
     table = ["| retriever | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
-    for mode, values in rows.items():
-        name = "hybrid (assistant)" if mode == "hybrid" else f"{mode} only"
+    for name, values in rows.items():
         cells = [f"{v:.3f}" if not c.endswith("ms") else f"{v:.1f}" for c, v in values.items()]
         table.append(f"| {name} | " + " | ".join(cells) + " |")
     print("\n".join(table))
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "retrieval.md").write_text("\n".join(table) + "\n")
+    chart(rows, out / "retrieval.png")
+
+
+def chart(rows: dict[str, dict[str, float]], path: Path) -> None:
+    """Hit@1/5/10 and MRR@10 per retriever, as grouped bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = ["Hit@1", "Hit@5", "Hit@10", "MRR@10"]
+    figure, axes = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(rows)
+    for index, (name, values) in enumerate(rows.items()):
+        positions = [m + index * width for m in range(len(metrics))]
+        axes.bar(positions, [values[m] for m in metrics], width, label=name)
+    axes.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))], metrics)
+    axes.set_ylim(0, 1)
+    axes.set_title("RealTime QA dev: retrieval quality")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
 
 
 if __name__ == "__main__":
