@@ -1,0 +1,240 @@
+"""Latency and scaling: ingest throughput, warm search latency at growing corpus sizes, peak
+memory, and cold starts of `assistant --help` and `assistant ask`.
+
+    python bench/latency.py [--sizes 1000,10000,100000] [--articles 200] [--queries 100]
+
+- Ingest: `--articles` RealTime QA articles through the product's ingest; the share of time
+  spent embedding, and the pipeline's chunks/s against the embedding model's own chunks/s on
+  the same chunk texts (one at a time, as the product embeds) measured in the same run.
+- Search: stores of 1k, 10k, 100k chunks. Real chunks are embedded once; larger stores repeat
+  them with their vectors jittered (Gaussian noise, renormalised) and their ids made unique, so
+  search does the work of a store that size without hours of embedding. Each size runs in its
+  own process, which reports warm hybrid-search p50/p95 and its peak memory.
+- Cold starts: median of 5 runs of `assistant --help`, and of `assistant ask` on the seeds with
+  the index already built and with an empty index (ingest included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import ClassVar
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "datasets" / "realtimeqa" / "dev"
+SAMPLE = "What does Russia claim about South Caucasus Railways?"
+
+
+def realtimeqa_articles(limit: int) -> list[dict[str, str]]:
+    sys.path.insert(0, str(REPO / "bench"))
+    from retrieval import load_corpus
+
+    return load_corpus(DATA)[:limit]
+
+
+def measure_ingest(count: int) -> dict[str, float]:
+    from vectorstore.base import KnowledgeBase, Layout
+    from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
+
+    home = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    corpus = home / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in realtimeqa_articles(count)))
+
+    class Timed(MiniLMEmbeddings):
+        spent = 0.0
+        texts: ClassVar[list[str]] = []
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            began = time.perf_counter()
+            try:
+                return super().embed_documents(texts)
+            finally:
+                Timed.spent += time.perf_counter() - began
+                Timed.texts.extend(texts)
+
+    embeddings = Timed()
+    kb = KnowledgeBase.open(Layout(home), embeddings, embedding_model_id(embeddings))
+    report = kb.ingest([corpus])
+    chunks = report.chunks_embedded
+    began = time.perf_counter()
+    MiniLMEmbeddings().embed_documents(Timed.texts)  # the model alone, same texts, same way
+    model_seconds = time.perf_counter() - began
+    again = kb.ingest([corpus])
+    return {
+        "articles": float(count),
+        "chunks": float(chunks),
+        "ingest_s": report.seconds,
+        "pipeline_chunks_per_s": chunks / report.seconds,
+        "model_chunks_per_s": chunks / model_seconds,
+        "share_embedding": Timed.spent / report.seconds,
+        "reingest_unchanged_s": again.seconds,
+    }
+
+
+def search_at_size(size: int, queries: int, cache: Path) -> dict[str, float]:
+    """Runs in its own process: build a store of `size` chunks, time warm hybrid searches."""
+    import numpy as np
+
+    from vectorstore.base import KnowledgeBase, Layout
+    from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
+
+    base = json.loads(cache.read_text())
+    rng = np.random.default_rng(size)
+    embeddings = MiniLMEmbeddings()
+    home = Path(tempfile.mkdtemp(prefix=f"bench-size-{size}-"))
+    kb = KnowledgeBase.open(Layout(home), embeddings, embedding_model_id(embeddings))
+    vectors = np.asarray(base["vectors"], dtype=np.float32)
+    for start in range(0, size, 2000):
+        n = min(2000, size - start)
+        rows = [(start + i) % len(base["texts"]) for i in range(n)]
+        jitter = vectors[rows] + rng.normal(0, 0.02, (n, vectors.shape[1])).astype(np.float32)
+        jitter /= np.linalg.norm(jitter, axis=1, keepdims=True)
+        kb.store.chunks.add(
+            ids=[f"c{start + i}" for i in range(n)],
+            documents=[base["texts"][r] for r in rows],
+            embeddings=jitter.tolist(),
+            metadatas=[
+                {
+                    "article_id": f"a{(start + i) // 15}",
+                    "title": "",
+                    "outlet": "",
+                    "published": "",
+                    "url": "",
+                    "start": 0,
+                    "end": len(base["texts"][r]),
+                    "index": 0,
+                    "tokens": 0,
+                }
+                for i, r in enumerate(rows)
+            ],
+        )
+    kb.store.bump_revision()
+    kb.refresh_lexical()
+    questions = base["questions"][:queries]
+    kb.search(questions[0], k=5)  # warm
+    latencies = []
+    for question in questions:
+        began = time.perf_counter()
+        kb.search(question, k=5)
+        latencies.append((time.perf_counter() - began) * 1000)
+    latencies.sort()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "chunks": float(size),
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+        "peak_mb": peak_mb,
+    }
+
+
+def cold_starts() -> dict[str, float]:
+    exe = [sys.executable, "-m", "assistant"]
+    home = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+    env = {**os.environ, "ASSISTANT_HOME": str(home)}
+
+    def timed(args: list[str], fresh: bool = False) -> float:
+        runs = []
+        for _ in range(5):
+            if fresh:
+                env["ASSISTANT_HOME"] = tempfile.mkdtemp(prefix="bench-cold-")
+            began = time.perf_counter()
+            subprocess.run(exe + args, env=env, capture_output=True, check=True)
+            runs.append(time.perf_counter() - began)
+        env["ASSISTANT_HOME"] = str(home)
+        return statistics.median(runs)
+
+    subprocess.run([*exe, "ingest"], env=env, capture_output=True, check=True)
+    return {
+        "help_s": timed(["--help"]),
+        "ask_indexed_s": timed(["ask", SAMPLE]),
+        "ask_empty_index_s": timed(["ask", SAMPLE], fresh=True),
+    }
+
+
+def prepare_cache(path: Path, real_chunks: int) -> None:
+    """Real chunk texts and vectors to build the size series from, and real questions."""
+    from vectorstore.articles import Article
+    from vectorstore.chunking import split_into_chunks
+    from vectorstore.cleaning import clean_article
+    from vectorstore.embeddings import MiniLMEmbeddings
+    from vectorstore.tokens import install_encodings
+
+    install_encodings(Path(tempfile.mkdtemp(prefix="bench-tiktoken-")))
+    texts: list[str] = []
+    for raw in realtimeqa_articles(400):
+        cleaned = clean_article(raw["text"], title=raw["title"] or None)
+        article = Article(id=raw["id"], title=cleaned.title, text=cleaned.text)
+        texts.extend(chunk.text for chunk in split_into_chunks(article))
+        if len(texts) >= real_chunks:
+            break
+    texts = texts[:real_chunks]
+    questions = [
+        json.loads(line)["question_sentence"]
+        for f in sorted(DATA.glob("*_qa.jsonl"))
+        for line in f.read_text().splitlines()
+    ]
+    random.Random(0).shuffle(questions)
+    vectors = MiniLMEmbeddings().embed_documents(texts)
+    path.write_text(json.dumps({"texts": texts, "vectors": vectors, "questions": questions}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--real-chunks", type=int, default=2000)
+    parser.add_argument("--size-worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.size_worker:
+        print(json.dumps(search_at_size(args.size_worker, args.queries, args.cache)))
+        return
+
+    print("cold starts (median of 5):", json.dumps(cold_starts()))
+    print("ingest:", json.dumps(measure_ingest(args.articles)))
+    cache = Path(tempfile.mkdtemp(prefix="bench-cache-")) / "chunks.json"
+    prepare_cache(cache, args.real_chunks)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--size-worker",
+                str(size),
+                "--cache",
+                str(cache),
+                "--queries",
+                str(args.queries),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print("search:", json.dumps(rows[-1]))
+    table = ["| chunks | search p50 ms | search p95 ms | peak memory MB |", "|---|---|---|---|"]
+    table += [
+        f"| {r['chunks']:,.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['peak_mb']:.0f} |"
+        for r in rows
+    ]
+    print("\n".join(table))
+    out = REPO / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "latency.md").write_text("\n".join(table) + "\n")
+
+
+if __name__ == "__main__":
+    main()
