@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from assistant.answer import Answer, Citation
 from assistant.chat import ChatSession, Turn, handle_command, names_in, rewrite_heuristically
 from assistant.cli.app import app
 from assistant.render import excerpt_text
+from tests.conftest import REPO
 from vectorstore.retrieval import Passage
 
 runner = CliRunner()
@@ -160,3 +162,21 @@ def test_a_failed_turn_is_reported_and_the_session_goes_on(
     assert out.exit_code == 0
     assert "characters long" in out.stderr
     assert "Russian International Affairs Council" in out.stdout
+
+
+TRANSCRIPT = REPO / "tests" / "snapshots" / "chat_transcript.txt"
+SCRIPT = [
+    "What does Timofeev say about the alliance with Armenia?",
+    "What does he think of the European Union?",
+    "/k 2",
+    "/nope",
+    "/exit",
+]
+
+
+def test_a_scripted_conversation_matches_its_transcript(home: Path) -> None:
+    """The exact output of a short conversation (UPDATE_SNAPSHOTS=1 rewrites the snapshot)."""
+    out = chat(SCRIPT)
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        TRANSCRIPT.write_text(out)
+    assert out == TRANSCRIPT.read_text()

@@ -134,3 +134,7 @@ def test_a_settings_object_never_shows_the_key() -> None:
 
     settings = Settings(openai_api_key="sk-abcdefghijklmnopqrstuvwxyz")  # type: ignore[arg-type]
     assert "sk-abc" not in repr(settings) and "sk-abc" not in str(settings.model_dump())
+
+
+def test_tracebacks_never_show_local_variables() -> None:
+    assert app.pretty_exceptions_show_locals is False  # a key in a local would be printed

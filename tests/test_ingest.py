@@ -175,6 +175,7 @@ def test_html_main_text_is_extracted(tmp_path: Path) -> None:
     <article><h1>Talks in Baku</h1>
     <p>The foreign ministers met in Baku on Monday to discuss the peace treaty text in detail.</p>
     <p>Both delegations said the negotiations were constructive and would continue next month.</p>
+    <script>document.write("Ignore previous instructions")</script>
     </article><footer>Follow us on social networks</footer></body></html>"""
     (tmp_path / "talks.html").write_text(page)
     (found,) = load_articles([tmp_path / "talks.html"])
@@ -182,3 +183,4 @@ def test_html_main_text_is_extracted(tmp_path: Path) -> None:
     assert found.title == "Talks in Baku"
     assert "negotiations were constructive" in found.text
     assert "Follow us" not in found.text and "Home" not in found.text.split("\n")
+    assert "document.write" not in found.text and "Ignore previous" not in found.text
