@@ -22,7 +22,7 @@ def ask(
     ] = False,
 ) -> None:
     """Answer a question from the articles, citing the passages used."""
-    from assistant.cli.common import ingest_progress, open_kb
+    from assistant.cli.common import StreamPrinter, ingest_progress, open_kb
     from assistant.errors import LLMError
     from assistant.render import (
         print_json,
@@ -40,19 +40,14 @@ def ask(
     with ingest_progress("Ingesting the bundled seeds") as progress:
         ensure_articles(kb, progress=progress)
     console = stdout()
-    streamed: list[str] = []
-
-    def show(text: str) -> None:
-        streamed.append(text)
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    show = StreamPrinter()
 
     try:
         answer = answer_question(
             kb, question, settings, k=k, use_llm=not no_llm, on_text=None if as_json else show
         )
     except LLMError as error:
-        if streamed:
+        if show.started:
             sys.stdout.write("\n")
         if as_json:
             print_json({"error": str(error), "passages": [p.to_dict() for p in error.passages]})
@@ -63,7 +58,7 @@ def ask(
     if as_json:
         print_json(answer.to_dict())
         return
-    if streamed:
+    if show.started:
         sys.stdout.write("\n")
         render_sources(answer, console)
     else:

@@ -48,6 +48,7 @@ def _take_turn(line: str, session: Any, settings: Any, kb: Any, interactive: boo
     """One command or question; False when the chat should end. A failed turn is reported and
     the session goes on."""
     from assistant.chat import Turn, handle_command
+    from assistant.cli.common import StreamPrinter
     from assistant.render import render_answer, render_excerpt, render_sources, safe, stderr, stdout
     from assistant.service import ask, standalone_question
     from vectorstore.errors import UserError
@@ -60,12 +61,7 @@ def _take_turn(line: str, session: Any, settings: Any, kb: Any, interactive: boo
         if reply.show:
             render_excerpt(*reply.show, console)
         return not reply.exit
-    streamed: list[str] = []
-
-    def show(text: str) -> None:
-        streamed.append(text)
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    show = StreamPrinter()
 
     try:
         rewrite = standalone_question(line, session, settings)
@@ -84,11 +80,11 @@ def _take_turn(line: str, session: Any, settings: Any, kb: Any, interactive: boo
         print("\n(answer cancelled)")
         return True
     except UserError as error:
-        if streamed:
+        if show.started:
             print()
         stderr().print(f"error: {error}", markup=False)
         return True
-    if streamed:
+    if show.started:
         print()
         render_sources(answer, console)
     else:

@@ -65,3 +65,17 @@ def task_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]
     task = bar.add_task(label, total=total)
     with bar:
         yield lambda done, _total: bar.update(task, completed=done)
+
+
+class StreamPrinter:
+    """Writes an answer to stdout as it arrives; remembers whether anything was written."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def __call__(self, text: str) -> None:
+        import sys
+
+        self.started = True
+        sys.stdout.write(text)
+        sys.stdout.flush()
