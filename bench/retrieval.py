@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorstore.base import KnowledgeBase, Layout
+from vectorstore.chunking import ChunkingConfig
 from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "realtimeqa" / "dev"
@@ -121,6 +122,8 @@ def main() -> None:
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--home", type=Path, default=None, help="keep the index here between runs")
+    parser.add_argument("--chunk-tokens", type=int, default=ChunkingConfig().max_tokens)
+    parser.add_argument("--overlap-tokens", type=int, default=ChunkingConfig().overlap_tokens)
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
 
@@ -131,7 +134,10 @@ def main() -> None:
     corpus_file.write_text("".join(json.dumps(article) + "\n" for article in corpus))
 
     embeddings = MiniLMEmbeddings()
-    kb = KnowledgeBase.open(Layout(home / "index"), embeddings, embedding_model_id(embeddings))
+    chunking = ChunkingConfig(args.chunk_tokens, args.overlap_tokens)
+    kb = KnowledgeBase.open(
+        Layout(home / "index"), embeddings, embedding_model_id(embeddings), chunking
+    )
     report = kb.ingest([corpus_file])
     articles, chunks = kb.store.counts()
     print(
