@@ -18,7 +18,7 @@ from assistant.chat import (
     rewrite_heuristically,
 )
 from assistant.citations import is_refusal, verify_answer
-from assistant.errors import EmptyQuestion, InputError, LLMError
+from assistant.errors import ConfigError, EmptyQuestion, InputError, LLMError
 from assistant.extractive import Candidate, Idf, answer_extractively, score_sentences, worth_asking
 from assistant.generate import generate
 from assistant.llm import LLMConfig, OnText, complete, llm_config
@@ -44,7 +44,14 @@ def open_knowledge_base(settings: Settings, rebuild: bool = False) -> KnowledgeB
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
     )
-    chunking = ChunkingConfig(settings.chunk_tokens, settings.chunk_overlap_tokens)
+    try:
+        chunking = ChunkingConfig(settings.chunk_tokens, settings.chunk_overlap_tokens)
+    except ValueError as error:
+        raise ConfigError(
+            f"ASSISTANT_CHUNK_OVERLAP_TOKENS={settings.chunk_overlap_tokens} does not fit "
+            f"ASSISTANT_CHUNK_TOKENS={settings.chunk_tokens}",
+            "keep the overlap under half the chunk size",
+        ) from error
     layout = Layout(settings.home, server=_server(settings))
     return KnowledgeBase.open(
         layout, embeddings, embedding_model_id(embeddings), chunking, rebuild=rebuild

@@ -243,6 +243,15 @@ def test_a_different_embedding_model_is_a_clear_error(
     assert "sk-test" not in result.output
 
 
+def test_an_overlap_too_large_for_the_chunk_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ASSISTANT_CHUNK_OVERLAP_TOKENS", "150")
+    result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 4
+    assert "keep the overlap under half the chunk size" in result.stderr
+
+
 def test_invalid_setting_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_TOP_K", "many")
     result = runner.invoke(app, ["search", "Trump Route"])
