@@ -52,6 +52,14 @@ def open_knowledge_base(settings: Settings, rebuild: bool = False) -> KnowledgeB
             f"ASSISTANT_CHUNK_TOKENS={settings.chunk_tokens}",
             "keep the overlap under half the chunk size",
         ) from error
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        (settings.home / ".write-check").touch()
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot write to ASSISTANT_HOME={settings.home} ({error.strerror})",
+            "set ASSISTANT_HOME to a folder you can write to",
+        ) from error
     layout = Layout(settings.home, server=_server(settings))
     return KnowledgeBase.open(
         layout, embeddings, embedding_model_id(embeddings), chunking, rebuild=rebuild

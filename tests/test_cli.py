@@ -252,6 +252,17 @@ def test_an_overlap_too_large_for_the_chunk_is_a_one_line_error(
     assert "keep the overlap under half the chunk size" in result.stderr
 
 
+def test_an_unwritable_home_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ASSISTANT_HOME", str(blocker / "home"))
+    result = runner.invoke(app, ["ask", "Who is Kalugin?"])
+    assert result.exit_code == 4
+    assert "Cannot write to ASSISTANT_HOME" in result.stderr
+
+
 def test_invalid_setting_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_TOP_K", "many")
     result = runner.invoke(app, ["search", "Trump Route"])
