@@ -234,6 +234,26 @@ def main() -> None:
     out = REPO / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "latency.md").write_text("\n".join(table) + "\n")
+    chart(rows, out / "latency.png")
+
+
+def chart(rows: list[dict[str, float]], path: Path) -> None:
+    """Search latency and peak memory against corpus size (log scale)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["chunks"] for r in rows]
+    figure, (latency, memory) = plt.subplots(1, 2, figsize=(9, 3.5))
+    latency.plot(sizes, [r["p50_ms"] for r in rows], marker="o", label="p50")
+    latency.plot(sizes, [r["p95_ms"] for r in rows], marker="o", label="p95")
+    latency.set(xscale="log", xlabel="chunks", ylabel="ms", title="warm hybrid search")
+    latency.legend()
+    memory.plot(sizes, [r["peak_mb"] for r in rows], marker="o", color="tab:green")
+    memory.set(xscale="log", xlabel="chunks", ylabel="MB", title="peak memory")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
 
 
 if __name__ == "__main__":
