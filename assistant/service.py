@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -54,12 +55,15 @@ def open_knowledge_base(settings: Settings, rebuild: bool = False) -> KnowledgeB
         ) from error
     try:
         settings.home.mkdir(parents=True, exist_ok=True)
-        (settings.home / ".write-check").touch()
+        writable = os.access(settings.home, os.W_OK)
+        reason = "permission denied"
     except OSError as error:
+        writable, reason = False, error.strerror or str(error)
+    if not writable:
         raise ConfigError(
-            f"Cannot write to ASSISTANT_HOME={settings.home} ({error.strerror})",
+            f"Cannot write to ASSISTANT_HOME={settings.home} ({reason})",
             "set ASSISTANT_HOME to a folder you can write to",
-        ) from error
+        )
     layout = Layout(settings.home, server=_server(settings))
     return KnowledgeBase.open(
         layout, embeddings, embedding_model_id(embeddings), chunking, rebuild=rebuild
