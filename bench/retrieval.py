@@ -26,11 +26,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vectorstore.base import KnowledgeBase, Layout
 from vectorstore.chunking import ChunkingConfig
 from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "realtimeqa" / "dev"
 
@@ -63,9 +66,47 @@ def load_questions(data: Path, corpus: list[dict[str, str]]) -> list[tuple[str, 
     return counted
 
 
-def tutorial_store(
-    corpus: list[dict[str, str]], home: Path, embeddings: MiniLMEmbeddings
-) -> tuple[Any, float]:
+def open_index(
+    data: Path, home: Path, chunking: ChunkingConfig
+) -> tuple[KnowledgeBase, list[dict[str, str]], list[tuple[str, str]]]:
+    """The product's index of the corpus under home, built or brought up to date, with the
+    corpus and the counted questions. Prints what the ingest did; records its build time."""
+    corpus = load_corpus(data)
+    questions = load_questions(data, corpus)
+    home.mkdir(parents=True, exist_ok=True)
+    corpus_file = home / "corpus.jsonl"
+    corpus_file.write_text("".join(json.dumps(article) + "\n" for article in corpus))
+    embeddings = MiniLMEmbeddings()
+    kb = KnowledgeBase.open(
+        Layout(home / "index"), embeddings, embedding_model_id(embeddings), chunking
+    )
+    report = kb.ingest([corpus_file])
+    began = time.perf_counter()
+    kb.lexical()  # the BM25 index is part of the build
+    if report.changed:
+        build_seconds(home, "assistant", report.seconds + time.perf_counter() - began)
+    articles, chunks = kb.store.counts()
+    print(
+        f"corpus: {len(corpus)} articles -> {articles} ingested, {chunks} chunks "
+        f"({kb.chunking.fingerprint}); {len(report.skipped)} skipped"
+    )
+    print(f"assistant index: {report.summary()}")
+    print(f"questions counted: {len(questions)}")
+    return kb, corpus, questions
+
+
+def build_seconds(home: Path, index: str, seconds: float | None = None) -> float | None:
+    """An index's build time, recorded under home when it is built so that a run reusing the
+    index (--home) still reports what building it cost; None when it was never recorded."""
+    record = home / "build-seconds.json"
+    times = json.loads(record.read_text()) if record.exists() else {}
+    if seconds is not None:
+        times[index] = round(seconds, 1)
+        record.write_text(json.dumps(times))
+    return times.get(index)
+
+
+def tutorial_store(corpus: list[dict[str, str]], home: Path, embeddings: Embeddings) -> Any:
     """The LangChain tutorial's index: character chunks of 1000 with 200 overlap, in Chroma."""
     import chromadb
     from chromadb.config import Settings
@@ -85,7 +126,9 @@ def tutorial_store(
         store = Chroma("tutorial", embedding_function=embeddings, client=client)
         for start in range(0, len(splits), 256):
             store.add_documents(splits[start : start + 256])
-    return store, time.perf_counter() - began
+        build_seconds(home, "tutorial", time.perf_counter() - began)
+    print(f"tutorial index: {len(splits)} chunks (1000/200 characters)")
+    return store
 
 
 def evaluate(
@@ -127,30 +170,10 @@ def main() -> None:
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
 
-    corpus = load_corpus(args.data)
-    questions = load_questions(args.data, corpus)
-    corpus_file = home / "corpus.jsonl"
-    home.mkdir(parents=True, exist_ok=True)
-    corpus_file.write_text("".join(json.dumps(article) + "\n" for article in corpus))
-
-    embeddings = MiniLMEmbeddings()
     chunking = ChunkingConfig(args.chunk_tokens, args.overlap_tokens)
-    kb = KnowledgeBase.open(
-        Layout(home / "index"), embeddings, embedding_model_id(embeddings), chunking
-    )
-    report = kb.ingest([corpus_file])
-    articles, chunks = kb.store.counts()
-    print(
-        f"corpus: {len(corpus)} articles -> {articles} ingested, {chunks} chunks "
-        f"({kb.chunking.fingerprint}); {len(report.skipped)} skipped"
-    )
-    print(f"assistant index: {report.summary()}")
-    tutorial, tutorial_seconds = tutorial_store(corpus, home, embeddings)
-    print(
-        f"tutorial index: {tutorial._collection.count()} chunks (1000/200 characters) "
-        f"ready in {tutorial_seconds:.1f} s"
-    )
-    print(f"questions counted: {len(questions)}\n")
+    kb, corpus, questions = open_index(args.data, home, chunking)
+    tutorial = tutorial_store(corpus, home, kb.embeddings)
+    print()
 
     def ours(mode: str) -> Callable[[str], list[str]]:
         return lambda q: [p.text for p in kb.search(q, k=10, mode=mode)]  # type: ignore[arg-type]
@@ -164,19 +187,27 @@ def main() -> None:
         ],
     }
     rows = {name: evaluate(search, questions) for name, search in retrievers.items()}
+    for name, values in rows.items():
+        built = build_seconds(home, "tutorial" if name == "LangChain tutorial" else "assistant")
+        values["index build s"] = float("nan") if built is None else built
+    out = Path(__file__).resolve().parent / "out"
+    write_table(rows, out, "retrieval", "RealTime QA dev: retrieval quality")
+
+
+def write_table(rows: dict[str, dict[str, float]], out: Path, name: str, title: str) -> None:
+    """Print the table of rows, and write it as Markdown and as a chart under out."""
     columns = list(next(iter(rows.values())))
     table = ["| retriever | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
-    for name, values in rows.items():
-        cells = [f"{v:.3f}" if not c.endswith("ms") else f"{v:.1f}" for c, v in values.items()]
-        table.append(f"| {name} | " + " | ".join(cells) + " |")
+    for retriever, values in rows.items():
+        cells = [f"{v:.3f}" if c[:3] in ("Hit", "MRR") else f"{v:.1f}" for c, v in values.items()]
+        table.append(f"| {retriever} | " + " | ".join(cells) + " |")
     print("\n".join(table))
-    out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
-    (out / "retrieval.md").write_text("\n".join(table) + "\n")
-    chart(rows, out / "retrieval.png")
+    (out / f"{name}.md").write_text("\n".join(table) + "\n")
+    chart(rows, out / f"{name}.png", title)
 
 
-def chart(rows: dict[str, dict[str, float]], path: Path) -> None:
+def chart(rows: dict[str, dict[str, float]], path: Path, title: str) -> None:
     """Hit@1/5/10 and MRR@10 per retriever, as grouped bars."""
     import matplotlib
 
@@ -184,15 +215,16 @@ def chart(rows: dict[str, dict[str, float]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     metrics = ["Hit@1", "Hit@5", "Hit@10", "MRR@10"]
-    figure, axes = plt.subplots(figsize=(8, 4))
+    figure, axes = plt.subplots(figsize=(12, 4))
     width = 0.8 / len(rows)
     for index, (name, values) in enumerate(rows.items()):
         positions = [m + index * width for m in range(len(metrics))]
-        axes.bar(positions, [values[m] for m in metrics], width, label=name)
+        color = plt.get_cmap("tab20")(index % 20)
+        axes.bar(positions, [values[m] for m in metrics], width, label=name, color=color)
     axes.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))], metrics)
     axes.set_ylim(0, 1)
-    axes.set_title("RealTime QA dev: retrieval quality")
-    axes.legend()
+    axes.set_title(title)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
 
