@@ -139,7 +139,7 @@ def ask(
     question = check_question(question)
     passages = kb.search(search_query or question, k=k or settings.top_k)
     retrieved = time.perf_counter()
-    idf = kb.lexical().idf
+    idf = kb.lexical(recheck=False).idf  # the index the search just used
     candidates = score_sentences(question, passages, idf, kb.embed_texts)
     config = llm_config(settings) if use_llm else None
     if config is None:

@@ -184,3 +184,27 @@ def test_html_main_text_is_extracted(tmp_path: Path) -> None:
     assert "negotiations were constructive" in found.text
     assert "Follow us" not in found.text and "Home" not in found.text.split("\n")
     assert "document.write" not in found.text and "Ignore previous" not in found.text
+
+
+def test_a_question_reads_the_store_revision_once(
+    fake_kb: KnowledgeBase, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each revision read is a round trip when the store is a server: answering reuses the
+    lexical index its own search just checked, while every new search checks again."""
+    from assistant.service import ask
+    from assistant.settings import Settings
+
+    fake_kb.ingest([seeds_copy])
+    revision = fake_kb.store.revision
+    reads: list[str] = []
+
+    def counted(store: object) -> str:
+        reads.append(revision)
+        return revision
+
+    monkeypatch.setattr(type(fake_kb.store), "revision", property(counted))
+    settings = Settings(home=seeds_copy.parent)
+    ask(fake_kb, "What does Russia claim about South Caucasus Railways?", settings, use_llm=False)
+    assert len(reads) == 1
+    ask(fake_kb, "Who operates the railway in Armenia?", settings, use_llm=False)
+    assert len(reads) == 2

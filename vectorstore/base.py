@@ -147,8 +147,13 @@ class KnowledgeBase:
         self._lexical = index
         return index
 
-    def lexical(self) -> LexicalIndex:
-        """The lexical index, rebuilt when missing or built from another store revision."""
+    def lexical(self, recheck: bool = True) -> LexicalIndex:
+        """The lexical index, rebuilt when missing or built from another store revision.
+
+        recheck=False takes the index this object already holds (the one the last search
+        used) without asking the store for its revision again."""
+        if self._lexical is not None and not recheck:
+            return self._lexical
         revision = self.store.revision
         if self._lexical is None or self._lexical.revision != revision:
             saved = LexicalIndex.load(self.layout.lexical)
