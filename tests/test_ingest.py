@@ -208,3 +208,30 @@ def test_a_question_reads_the_store_revision_once(
     assert len(reads) == 1
     ask(fake_kb, "Who operates the railway in Armenia?", settings, use_llm=False)
     assert len(reads) == 2
+
+
+def test_a_failed_write_stops_ingest_with_the_earlier_articles_stored(
+    fake_kb: KnowledgeBase, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes run on a helper thread: its error still ends the ingest, in order, and what was
+    stored before it stays stored and is not redone next time."""
+    store_type = type(fake_kb.store)
+    original = store_type.replace_article
+    written: list[str] = []
+
+    def failing_third(self: object, article: Article, *args: object) -> None:
+        if len(written) == 2:
+            raise OSError("disk full")
+        original(self, article, *args)  # type: ignore[arg-type]
+        written.append(article.id)
+
+    monkeypatch.setattr(store_type, "replace_article", failing_third)
+    seen: list[tuple[int, int]] = []
+    with pytest.raises(OSError, match="disk full"):
+        fake_kb.ingest([seeds_copy], progress=lambda done, total, _: seen.append((done, total)))
+    assert seen == [(0, 5), (1, 5), (2, 5)]
+    assert set(fake_kb.store.manifest()) == set(written)
+
+    monkeypatch.setattr(store_type, "replace_article", original)
+    report = fake_kb.ingest([seeds_copy])
+    assert (report.new, report.unchanged) == (3, 2)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vectorstore.articles import Article, Skipped, load_articles
-from vectorstore.chunking import split_into_chunks
+from vectorstore.chunking import Chunk, split_into_chunks
 from vectorstore.lexical import lexical_text
 
 if TYPE_CHECKING:
@@ -55,22 +58,21 @@ def ingest(
     articles, files_read = _collect(load_articles(list(paths)), report)
     manifest = kb.store.manifest()
     fingerprint = kb.chunking.fingerprint
-    for done, article in enumerate(articles, start=1):
+    todo = []
+    for article in articles:
         stored = manifest.get(article.id)
-        if (
-            stored
-            and stored.content_hash == article.content_hash
-            and stored.chunking == fingerprint
-        ):
+        if stored and (stored.content_hash, stored.chunking) == (article.content_hash, fingerprint):
             report.unchanged += 1
         else:
-            report.chunks_embedded += _store_article(kb, article, fingerprint)
-            if stored:
-                report.updated += 1
-            else:
-                report.new += 1
+            todo.append(article)
+            report.new += stored is None
+            report.updated += stored is not None
+    if progress:
+        progress(report.unchanged, len(articles), 0)
+    for done, chunk_count in enumerate(_store_articles(kb, todo, fingerprint), start=1):
+        report.chunks_embedded += chunk_count
         if progress:
-            progress(done, len(articles), report.chunks_embedded)
+            progress(report.unchanged + done, len(articles), report.chunks_embedded)
     if prune:
         seen = {article.id for article in articles}
         for stored in manifest.values():
@@ -110,8 +112,47 @@ def _collect(
     return list(articles.values()), files
 
 
-def _store_article(kb: KnowledgeBase, article: Article, fingerprint: str) -> int:
-    chunks = split_into_chunks(article, kb.chunking)
-    vectors = kb.embeddings.embed_documents([lexical_text(article.title, c.text) for c in chunks])
-    kb.store.replace_article(article, chunks, vectors, fingerprint)
-    return len(chunks)
+def _store_articles(kb: KnowledgeBase, articles: list[Article], fingerprint: str) -> Iterator[int]:
+    """Chunk, embed and store the articles in order, yielding each one's chunk count once it
+    is stored.
+
+    Embedding is most of the work and the model runs outside the GIL, so the next article is
+    chunked and the previous one written to the store on two helper threads meanwhile (the
+    pipeline then adds little to the model's own time; bench/latency.py measures the share).
+    Writes stay one at a time and in order, each article's manifest entry after its chunks, so
+    an interrupted ingest leaves at most the article being written marked as changed.
+    """
+    with ThreadPoolExecutor(1, "chunker") as chunker, ThreadPoolExecutor(1, "writer") as writer:
+        upcoming = iter(articles)
+
+        def chunk_next(count: int) -> list[Future[list[Chunk]]]:
+            return [
+                chunker.submit(split_into_chunks, a, kb.chunking) for a in islice(upcoming, count)
+            ]
+
+        chunked = deque(chunk_next(2))
+        writing: tuple[Future[None], int] | None = None
+        try:
+            for article in articles:
+                chunks = chunked.popleft().result()
+                chunked.extend(chunk_next(1))
+                texts = [lexical_text(article.title, c.text) for c in chunks]
+                vectors = kb.embeddings.embed_documents(texts)
+                if writing:
+                    yield _written(writing)
+                write = writer.submit(
+                    kb.store.replace_article, article, chunks, vectors, fingerprint
+                )
+                writing = (write, len(chunks))
+            if writing:
+                yield _written(writing)
+        finally:
+            for pending in chunked:
+                pending.cancel()
+
+
+def _written(writing: tuple[Future[None], int]) -> int:
+    """The chunk count of a finished write; the write's error, if it failed."""
+    write, chunk_count = writing
+    write.result()
+    return chunk_count
