@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from retrieval import DEFAULT_DATA, evaluate, open_index, write_table
+from retrieval import DEFAULT_DATA, Search, evaluate, open_index, write_table
 
 from vectorstore.base import KnowledgeBase
 from vectorstore.chunking import ChunkingConfig
@@ -185,15 +185,15 @@ def main() -> None:
         levers["best sentence + chunk cosine, top 20"] = best_sentence
     print()
 
-    def search(lever: Lever) -> Callable[[str], list[str]]:
-        def texts(query: str) -> list[str]:
+    def search(lever: Lever) -> Search:
+        def results(query: str) -> list[tuple[str, str]]:
             candidates = gather(kb, query)
             ranked = lever(kb, candidates)[:10]
             missing = [i for i in ranked if i not in candidates.chunks]
             chunks = {**candidates.chunks, **kb.store.get_chunks(missing)}
-            return [chunks[i].text for i in ranked]
+            return [(chunks[i].text, chunks[i].url or "") for i in ranked]
 
-        return texts
+        return results
 
     rows = {name: evaluate(search(lever), questions) for name, lever in levers.items()}
     out = Path(__file__).resolve().parent / "out"
