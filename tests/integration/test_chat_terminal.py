@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -29,9 +30,16 @@ def spawn(home: Path, **extra: str) -> pexpect.spawn:
         encoding="utf-8",
         timeout=60,
         dimensions=(50, 220),
+        # A terminal's Ctrl-C, whoever started the tests: a non-interactive shell running them
+        # in the background (`... &`) leaves SIGINT ignored, and children inherit that.
+        preexec_fn=_default_sigint,
     )
     child.expect_exact(PROMPT)
     return child
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture
