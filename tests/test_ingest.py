@@ -235,3 +235,21 @@ def test_a_failed_write_stops_ingest_with_the_earlier_articles_stored(
     monkeypatch.setattr(store_type, "replace_article", original)
     report = fake_kb.ingest([seeds_copy])
     assert (report.new, report.unchanged) == (3, 2)
+
+
+def test_an_index_locked_by_another_writer_is_busy_not_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "database is locked" while another ingest writes must not send the user to
+    `--rebuild`, which would throw the index away."""
+    import chromadb
+
+    from vectorstore.store import connect_embedded
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("error returned from database: (code: 5) database is locked")
+
+    monkeypatch.setattr(chromadb, "PersistentClient", locked)
+    with pytest.raises(IndexLocked, match="is busy") as raised:
+        connect_embedded(tmp_path / "chroma")
+    assert "--rebuild" not in str(raised.value) + str(raised.value.hint)

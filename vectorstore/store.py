@@ -61,9 +61,18 @@ def connect_embedded(path: Path) -> Any:
             path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=True)
         )
     except Exception as error:  # chromadb raises many types for a damaged folder
-        raise IndexProblem(
-            f"The index at {path} cannot be opened ({_short(error)})", REBUILD_HINT
-        ) from error
+        raise _local_error(str(path), error, "cannot be opened") from error
+
+
+def _local_error(location: str, error: Exception, failure: str) -> IndexProblem:
+    """What went wrong opening a local index: busy while another process writes to it (SQLite
+    says "database is locked"; nothing is wrong with it), else damaged."""
+    if "locked" in str(error).lower():
+        return IndexLocked(
+            f"The index at {location} is busy: another process is writing to it",
+            "try again when that `assistant ingest` has finished",
+        )
+    return IndexProblem(f"The index at {location} {failure} ({_short(error)})", REBUILD_HINT)
 
 
 def connect_server(
@@ -157,14 +166,7 @@ class ChromaStore:
         except Exception as error:
             if remote:
                 raise server_error(location, error) from error
-            if "locked" in str(error).lower():
-                raise IndexLocked(
-                    f"The index at {location} is busy: another process is writing to it",
-                    "try again when that `assistant ingest` has finished",
-                ) from error
-            raise IndexProblem(
-                f"The index at {location} cannot be read ({_short(error)})", REBUILD_HINT
-            ) from error
+            raise _local_error(location, error, "cannot be read") from error
         self.check_model()
 
     def _collection(self, name: str) -> Any:
