@@ -19,11 +19,10 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import numpy as np
-from retrieval import DEFAULT_DATA, Search, evaluate, open_index, write_table
+from retrieval import DEFAULT_DATA, Search, evaluate, open_index, parse_day, write_table
 
 from vectorstore.base import KnowledgeBase
 from vectorstore.chunking import ChunkingConfig
@@ -106,15 +105,10 @@ def article_vote(kb: KnowledgeBase, c: Candidates) -> list[str]:
     return sorted(scores, key=lambda i: -scores[i])
 
 
-def _published(chunk: StoredChunk) -> date | None:
-    found = re.match(r"(\d{4})\D(\d{2})\D(\d{2})", chunk.published or "")
-    return date(*map(int, found.groups())) if found else None
-
-
 def recency_prior(kb: KnowledgeBase, c: Candidates, days: float = 30.0) -> list[str]:
     """Newer articles first, other things equal; age counted from the newest candidate."""
     fused = c.fused()
-    dates = {i: _published(c.chunks[i]) for i in fused}
+    dates = {i: parse_day(c.chunks[i].published) for i in fused}
     newest = max((d for d in dates.values() if d), default=None)
 
     def score(rank: int, chunk_id: str) -> float:

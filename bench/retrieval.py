@@ -85,15 +85,16 @@ def load_questions(data: Path, corpus: list[dict[str, str]]) -> list[Question]:
                 (url, published) for url, text, published in texts if gold.casefold() in text
             ]
             if len(gold) >= 4 and holding:
-                asked = _day(item["question_date"])
+                asked = parse_day(item["question_date"])
                 fresh = frozenset(
-                    url for url, published in holding if _within(asked, _day(published))
+                    url for url, published in holding if _within(asked, parse_day(published))
                 )
                 counted.append(Question(item["question_sentence"], gold, fresh))
     return counted
 
 
-def _day(value: str) -> date | None:
+def parse_day(value: str | None) -> date | None:
+    """The date at the start of "2025/01/10", "2025-01-10" or "20250110"; None otherwise."""
     found = re.match(r"(\d{4})\D?(\d{2})\D?(\d{2})", value or "")
     return date(*map(int, found.groups())) if found else None
 
