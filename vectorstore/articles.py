@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
@@ -12,6 +13,7 @@ from typing import Any
 
 from vectorstore.cleaning import clean_article
 from vectorstore.errors import InputError
+from vectorstore.text import path_text, valid_unicode
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -31,6 +33,9 @@ class Article:
     published: str | None = None
     url: str | None = None
     source: str = ""
+    # True when the id was made from the file's path (text, Markdown, HTML): such an article
+    # must not silently replace one of the same id that came from another file.
+    id_from_file: bool = False
 
     @property
     def content_hash(self) -> str:
@@ -46,72 +51,119 @@ class Skipped:
     reason: str
 
 
-def load_articles(paths: Iterable[Path]) -> Iterator[Article | Skipped]:
-    """Every article under the given files and folders; unreadable ones come back as Skipped."""
-    roots = list(paths)
+# What reading one file may raise on hostile content; it skips that file, never the run.
+_UNREADABLE = (ValueError, LookupError, RecursionError, OSError, TypeError)
+
+
+def load_articles(paths: Iterable[Path], prefix: str | None = None) -> Iterator[Article | Skipped]:
+    """Every article under the given files and folders; unreadable ones come back as Skipped.
+    Every path is checked before the first file is read. Sources are absolute paths; `prefix`
+    goes before every article id (`prefix/story`)."""
+    roots = [root.absolute() for root in paths]
     for root in roots:
         if not root.exists():
             raise InputError(
-                f"No such file or folder: {root}",
+                f"No such file or folder: {path_text(root)}",
                 "check the path, or run `assistant ingest` with no path for the bundled seeds",
             )
     for root in roots:
         for path in _files_under(root):
-            yield from _read_file(path, _file_id(root, path))
+            if isinstance(path, Skipped):
+                yield path
+                continue
+            file_id = _file_id(root, path)
+            yield from _read_file_safely(path, f"{prefix}/{file_id}" if prefix else file_id, prefix)
 
 
-def _files_under(root: Path) -> Iterator[Path]:
+def _files_under(root: Path) -> Iterator[Path | Skipped]:
+    """The files to read, in order; a folder that cannot be listed is a Skipped."""
     if root.is_file():
         yield root
         return
+    unreadable: list[Skipped] = []
+
+    def report(error: OSError) -> None:
+        where = path_text(Path(error.filename)) if error.filename else path_text(root)
+        unreadable.append(Skipped(where, f"folder cannot be read ({error.strerror or error})"))
+
     # followlinks=False: a symlink loop cannot make the walk endless.
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root, onerror=report):
+        yield from unreadable
+        unreadable.clear()
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
                 yield Path(folder) / name
+    yield from unreadable
 
 
 def _file_id(root: Path, path: Path) -> str:
     relative = path.relative_to(root) if root.is_dir() else Path(path.name)
-    return relative.with_suffix("").as_posix()
+    return valid_unicode(path_text(relative.with_suffix("")).replace(os.sep, "/"))
 
 
-def _read_file(path: Path, file_id: str) -> Iterator[Article | Skipped]:
+def _read_file_safely(path: Path, file_id: str, prefix: str | None) -> list[Article | Skipped]:
+    """One file's articles; content that breaks a parser skips the file, not the ingest."""
+    try:
+        return list(_read_file(path, file_id, prefix))
+    except _UNREADABLE as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else _brief(error)
+        return [Skipped(path_text(path), f"cannot be read ({reason})")]
+
+
+def _brief(error: BaseException) -> str:
+    text = valid_unicode(str(error)).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:120]}" if text else type(error).__name__
+
+
+def _read_file(path: Path, file_id: str, prefix: str | None) -> Iterator[Article | Skipped]:
     suffix = path.suffix.lower()
+    source = path_text(path)
     if suffix not in SUPPORTED_SUFFIXES:
-        yield Skipped(str(path), f"unsupported file type '{suffix or path.name}'")
+        yield Skipped(source, f"unsupported file type '{valid_unicode(suffix or source)}'")
         return
     text = _read_text(path)
     if isinstance(text, Skipped):
         yield text
     elif suffix in JSON_SUFFIXES:
-        yield from _json_articles(path, text)
+        yield from _json_articles(path, text, prefix)
     else:
         html = suffix in HTML_SUFFIXES
         yield _html_article(path, file_id, text) if html else _text_article(path, file_id, text)
 
 
+# Byte-order marks of the Unicode encodings other than UTF-8; the longest first.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _read_text(path: Path) -> str | Skipped:
+    source = path_text(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return Skipped(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MB")
+            return Skipped(source, f"larger than {MAX_FILE_BYTES // 2**20} MB")
         data = path.read_bytes()
     except OSError as error:
-        return Skipped(str(path), f"cannot be read ({error.strerror or error})")
-    if b"\x00" in data[:8192]:
-        return Skipped(str(path), "binary file, not text")
+        return Skipped(source, f"cannot be read ({error.strerror or error})")
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8-sig")
+    if encoding == "utf-8-sig" and b"\x00" in data[:8192]:
+        return Skipped(source, "binary file, not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = valid_unicode(data.decode(encoding))
     except UnicodeDecodeError:
-        return Skipped(str(path), "not UTF-8 text")
-    return text if text.strip() else Skipped(str(path), "empty file")
+        return Skipped(source, f"not {encoding.upper().removesuffix('-SIG')} text")
+    return text if text.strip() else Skipped(source, "empty file")
 
 
 def _text_article(path: Path, article_id: str, raw: str) -> Article | Skipped:
     cleaned = clean_article(raw)
     return _article_or_skip(
-        str(path),
+        path_text(path),
+        id_from_file=True,
         id=article_id,
         title=cleaned.title,
         text=cleaned.text,
@@ -129,7 +181,8 @@ def _html_article(path: Path, article_id: str, html: str) -> Article | Skipped:
     body = f"{title}\n\n{extracted}" if title and extracted else extracted or ""
     cleaned = clean_article(body, title=title)
     return _article_or_skip(
-        str(path),
+        path_text(path),
+        id_from_file=True,
         id=article_id,
         title=cleaned.title,
         text=cleaned.text,
@@ -139,48 +192,63 @@ def _html_article(path: Path, article_id: str, html: str) -> Article | Skipped:
     )
 
 
-def _json_articles(path: Path, raw: str) -> Iterator[Article | Skipped]:
+def _json_articles(path: Path, raw: str, prefix: str | None) -> Iterator[Article | Skipped]:
+    source = path_text(path)
     if path.suffix.lower() == ".jsonl":
         for number, line in enumerate(raw.splitlines(), start=1):
             if line.strip():
-                yield _json_record(path, f"{path}:{number}", line)
+                yield _json_record(path, f"{source}:{number}", line, prefix)
         return
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as error:
-        yield Skipped(str(path), f"invalid JSON ({error.msg} at line {error.lineno})")
+    data = _parse_json(raw)
+    if isinstance(data, _Invalid):
+        yield Skipped(source, f"invalid JSON ({data.reason})")
         return
     records = data.get("articles", [data]) if isinstance(data, dict) else data
     if not isinstance(records, list):
-        yield Skipped(str(path), "JSON must be an article object or a list of them")
+        yield Skipped(source, "JSON must be an article object or a list of them")
         return
     for number, record in enumerate(records, start=1):
-        yield _record_article(path, f"{path}[{number}]", record)
+        yield _record_article(path, f"{source}[{number}]", record, prefix)
 
 
-def _json_record(path: Path, where: str, line: str) -> Article | Skipped:
+@dataclass(frozen=True)
+class _Invalid:
+    reason: str
+
+
+def _parse_json(raw: str) -> Any:
+    """The parsed JSON, or why it is not valid: a syntax error, or nesting so deep that the
+    parser would exhaust the stack (`[` repeated 100,000 times)."""
     try:
-        record = json.loads(line)
+        return json.loads(raw)
     except json.JSONDecodeError as error:
-        return Skipped(where, f"invalid JSON ({error.msg})")
-    return _record_article(path, where, record)
+        return _Invalid(f"{error.msg} at line {error.lineno}")
+    except RecursionError:
+        return _Invalid("nested too deeply")
 
 
-def _record_article(path: Path, where: str, record: Any) -> Article | Skipped:
+def _json_record(path: Path, where: str, line: str, prefix: str | None) -> Article | Skipped:
+    record = _parse_json(line)
+    if isinstance(record, _Invalid):
+        return Skipped(where, f"invalid JSON ({record.reason.split(' at line ')[0]})")
+    return _record_article(path, where, record, prefix)
+
+
+def _record_article(path: Path, where: str, record: Any, prefix: str | None) -> Article | Skipped:
     """One JSON article; `where` names the record in messages, `path` is its source file."""
     if not isinstance(record, dict):
         return Skipped(where, "not a JSON object")
-    text, title = record.get("text"), record.get("title")
-    if not isinstance(text, str) or not text.strip():
+    text, title = _optional_str(record.get("text")), _optional_str(record.get("title"))
+    if not isinstance(record.get("text"), str) or not text or not text.strip():
         return Skipped(where, "no 'text' field")
-    cleaned = clean_article(text, title=title if isinstance(title, str) and title else None)
+    cleaned = clean_article(text, title=title if isinstance(record.get("title"), str) else None)
     url = _optional_str(record.get("url"))
     article_id = (
         _optional_str(record.get("id")) or url or hashlib.sha256(text.encode()).hexdigest()[:16]
     )
     return _article_or_skip(
-        str(path),
-        id=article_id,
+        path_text(path),
+        id=f"{prefix}/{article_id}" if prefix else article_id,
         title=cleaned.title,
         text=cleaned.text,
         outlet=_optional_str(record.get("outlet")) or cleaned.outlet,
@@ -190,7 +258,8 @@ def _record_article(path: Path, where: str, record: Any) -> Article | Skipped:
 
 
 def _optional_str(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
+    """A JSON field as valid text, or None when absent or empty."""
+    return valid_unicode(str(value)) if value not in (None, "") else None
 
 
 def _article_or_skip(source: str, **fields: Any) -> Article | Skipped:

@@ -6,11 +6,13 @@ All Unicode whitespace is treated alike: the seeds carry non-breaking spaces
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # Any run of horizontal whitespace, including NBSP, thin spaces and tabs (not newlines).
@@ -33,6 +35,22 @@ STOPWORDS = frozenset(
     mention mentions mentioned stated statement statements regarding concerning
     article articles news report reports reported per whose""".split()  # noqa: SIM905 -- a word list reads better as text
 )
+
+
+def valid_unicode(text: str) -> str:
+    """The text with lone surrogates (from a JSON "\\ud800" or an undecodable file name)
+    replaced by U+FFFD, so it can be stored, hashed and printed as UTF-8."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def path_text(path: Path) -> str:
+    """A path as text that is always valid Unicode: bytes a file name holds that are not
+    UTF-8 are shown as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def normalize_spaces(text: str) -> str:
