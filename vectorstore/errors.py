@@ -41,6 +41,18 @@ class IndexLocked(IndexProblem):
     """Another process is writing to the index."""
 
 
+class StorageFull(IndexProblem):
+    """The disk holding the index has no space left; what was stored is kept."""
+
+
+class StorageUnwritable(IndexProblem):
+    """The index's folder or database cannot be written (permissions, read-only disk)."""
+
+
+class IdClash(InputError):
+    """An article would take the id of an article that came from another file."""
+
+
 class EmbeddingUnavailable(UserError):
     """The embedding model cannot be loaded or reached."""
 

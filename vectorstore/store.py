@@ -8,21 +8,37 @@ so a lexical index built from it can tell when it is stale.
 
 from __future__ import annotations
 
+import errno
+import functools
+import shutil
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 from vectorstore.articles import Article
 from vectorstore.chunking import Chunk
-from vectorstore.errors import EmbeddingModelMismatch, IndexLocked, IndexProblem
+from vectorstore.errors import (
+    EmbeddingModelMismatch,
+    IndexLocked,
+    IndexProblem,
+    StorageFull,
+    StorageUnwritable,
+    UserError,
+)
 
 CHUNKS = "chunks"
 ARTICLES = "articles"
 _PAGE = 2000
 REBUILD_HINT = "run `assistant ingest --rebuild` to rebuild it from your articles"
+# A revision starting with this marks a write in progress, or one that was interrupted: a
+# lexical index built meanwhile may miss what that write stored, so it is never trusted.
+WRITING = "writing-"
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -61,18 +77,93 @@ def connect_embedded(path: Path) -> Any:
             path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=True)
         )
     except Exception as error:  # chromadb raises many types for a damaged folder
-        raise _local_error(str(path), error, "cannot be opened") from error
+        raise local_error(str(path), error, "cannot be opened") from error
 
 
-def _local_error(location: str, error: Exception, failure: str) -> IndexProblem:
-    """What went wrong opening a local index: busy while another process writes to it (SQLite
-    says "database is locked"; nothing is wrong with it), else damaged."""
-    if "locked" in str(error).lower():
+def local_error(location: str, error: BaseException, failure: str) -> IndexProblem:
+    """What went wrong with a local index, in one line. Only damage is answered with a
+    rebuild: a full disk, a read-only folder or a busy database would not be mended by
+    deleting the index, so their advice never says so."""
+    lowered = str(error).lower()
+    code = getattr(error, "errno", None)
+    full = "disk is full" in lowered or "no space left" in lowered
+    if code == errno.ENOSPC or full or _nearly_full(location):
+        return StorageFull(
+            f"The disk holding the index at {location} is full ({_short(error)})",
+            "free some space and run the command again; what was stored is kept",
+        )
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS) or any(
+        word in lowered for word in ("readonly", "read-only", "permission denied")
+    ):
+        return StorageUnwritable(
+            f"The index at {location} cannot be written ({_short(error)})",
+            "check that the folder and its files are yours to write, on a writable disk",
+        )
+    if "locked" in lowered or "busy" in lowered:
         return IndexLocked(
             f"The index at {location} is busy: another process is writing to it",
             "try again when that `assistant ingest` has finished",
         )
     return IndexProblem(f"The index at {location} {failure} ({_short(error)})", REBUILD_HINT)
+
+
+# Chroma reports a full disk in many words ("Failed to apply logs to the metadata segment"),
+# so a failure with less than this left on the index's disk is taken for a full disk.
+NEARLY_FULL_BYTES = 32 * 2**20
+
+
+def _nearly_full(location: str) -> bool:
+    place = Path(location)
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    try:
+        return shutil.disk_usage(place).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def _translated(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Any failure of a store call becomes one UserError for its store (local or server)."""
+
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        store = args[0]
+        assert isinstance(store, ChromaStore)
+        try:
+            if store.deadline is None:
+                return method(*args, **kwargs)
+            return within(store.deadline, lambda: method(*args, **kwargs))
+        except UserError:
+            raise
+        except Exception as error:  # chromadb and sqlite raise many types
+            if store.remote:
+                raise server_error(store.location, error) from error
+            raise local_error(store.location, error, "cannot be read") from error
+
+    return call
+
+
+def within(seconds: float, work: Callable[[], _R]) -> _R:
+    """The result of `work`, or TimeoutError once `seconds` have passed: one deadline for a
+    whole call, however many requests it makes and however slowly a server trickles bytes
+    (httpx bounds each read, not the call). The abandoned call ends on its own thread."""
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="deadline", daemon=True).start()
+    if not done.wait(seconds):
+        raise TimeoutError(f"no answer within {seconds:g} s (timed out)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def connect_server(
@@ -112,13 +203,17 @@ def connect_server(
             headers={token_header: bearer} if token and bearer else {},
             timeout=timeout,
         ).raise_for_status()
-        client = chromadb.HttpClient(
-            host=host,
-            port=port,
-            ssl=parsed.scheme == "https",
-            settings=settings,
-            tenant=tenant or DEFAULT_TENANT,
-            database=database or DEFAULT_DATABASE,
+        # The constructor asks the server several things before its session can be bounded.
+        client = within(
+            timeout,
+            lambda: chromadb.HttpClient(
+                host=host,
+                port=port,
+                ssl=parsed.scheme == "https",
+                settings=settings,
+                tenant=tenant or DEFAULT_TENANT,
+                database=database or DEFAULT_DATABASE,
+            ),
         )
         client._server._session.timeout = httpx.Timeout(timeout)  # type: ignore[attr-defined]
         return client
@@ -146,7 +241,7 @@ def server_error(url: str, error: Exception) -> IndexProblem:
     )
 
 
-def _short(error: Exception) -> str:
+def _short(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text[:160]
 
@@ -155,19 +250,25 @@ class ChromaStore:
     """Chunks and articles in Chroma, tied to one embedding model."""
 
     def __init__(
-        self, client: Any, embedding_model: str, location: str, remote: bool = False
+        self,
+        client: Any,
+        embedding_model: str,
+        location: str,
+        remote: bool = False,
+        deadline: float | None = None,
     ) -> None:
         self.client = client
         self.embedding_model = embedding_model
         self.location = location
-        try:
-            self.chunks = self._collection(CHUNKS)
-            self.articles = self._collection(ARTICLES)
-        except Exception as error:
-            if remote:
-                raise server_error(location, error) from error
-            raise _local_error(location, error, "cannot be read") from error
+        self.remote = remote
+        self.deadline = deadline  # seconds for any one call, on a server
+        self._open()
         self.check_model()
+
+    @_translated
+    def _open(self) -> None:
+        self.chunks = self._collection(CHUNKS)
+        self.articles = self._collection(ARTICLES)
 
     def _collection(self, name: str) -> Any:
         return self.client.get_or_create_collection(
@@ -188,16 +289,25 @@ class ChromaStore:
             )
 
     @property
+    @_translated
     def revision(self) -> str:
         """The store's current revision, read afresh: another process may have written."""
         current = self.client.get_collection(CHUNKS, embedding_function=None)
         return str((current.metadata or {}).get("revision", ""))
 
-    def bump_revision(self) -> None:
-        self.chunks.modify(
-            metadata={"embedding_model": self.embedding_model, "revision": uuid.uuid4().hex}
-        )
+    def mark_writing(self) -> None:
+        """Say a write has begun: until `bump_revision`, no lexical index is trusted."""
+        self._set_revision(WRITING + uuid.uuid4().hex)
 
+    def bump_revision(self) -> None:
+        """Say the store has changed and no write is in progress."""
+        self._set_revision(uuid.uuid4().hex)
+
+    @_translated
+    def _set_revision(self, revision: str) -> None:
+        self.chunks.modify(metadata={"embedding_model": self.embedding_model, "revision": revision})
+
+    @_translated
     def manifest(self) -> dict[str, StoredArticle]:
         """Every ingested article's hash, chunking and source, by id."""
         found = {}
@@ -211,6 +321,7 @@ class ChromaStore:
                 )
         return found
 
+    @_translated
     def replace_article(
         self,
         article: Article,
@@ -235,10 +346,12 @@ class ChromaStore:
             metadatas=[_article_metadata(article, chunking, len(chunks))],
         )
 
+    @_translated
     def remove_article(self, article_id: str) -> None:
         self.chunks.delete(where={"article_id": article_id})
         self.articles.delete(ids=[article_id])
 
+    @_translated
     def query(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
         """Nearest chunks as (id, cosine similarity), best first."""
         total = self.chunks.count()
@@ -252,6 +365,7 @@ class ChromaStore:
             for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
         ]
 
+    @_translated
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         if not ids:
             return {}
@@ -268,27 +382,36 @@ class ChromaStore:
             for chunk_id, document, meta in zip(ids, documents, metadatas, strict=True):
                 yield _stored_chunk(chunk_id, document, meta)
 
+    @_translated
     def article_text(self, article_id: str) -> str | None:
         found = self.articles.get(ids=[article_id], include=["documents"])
         return found["documents"][0] if found["ids"] else None
 
+    @_translated
     def counts(self) -> tuple[int, int]:
         """(articles, chunks)."""
         return self.articles.count(), self.chunks.count()
 
-    @staticmethod
+    @_translated
+    def chunk_count(self) -> int:
+        return int(self.chunks.count())
+
     def _pages(
-        collection: Any, include: list[str]
+        self, collection: Any, include: list[str]
     ) -> Iterator[tuple[list[str], list[Any], list[Any]]]:
         offset = 0
         while True:
-            page = collection.get(include=include, limit=_PAGE, offset=offset)
+            page = self._page(collection, include, offset)
             if not page["ids"]:
                 return
             documents = page.get("documents") or [None] * len(page["ids"])
             metadatas = page.get("metadatas") or [{}] * len(page["ids"])
             yield page["ids"], documents, metadatas
             offset += len(page["ids"])
+
+    @_translated
+    def _page(self, collection: Any, include: list[str], offset: int) -> Any:
+        return collection.get(include=include, limit=_PAGE, offset=offset)
 
 
 def _described(article: Article) -> dict[str, Any]:

@@ -140,6 +140,27 @@ class Silent(BaseHTTPRequestHandler):
         pass
 
 
+class Stalling(BaseHTTPRequestHandler):
+    """A server that answers the heartbeat, then stalls on every other request."""
+
+    def do_GET(self) -> None:
+        if not self.path.endswith("/heartbeat"):
+            time.sleep(30)
+            return
+        body = json.dumps({"nanosecond heartbeat": time.time_ns()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        time.sleep(30)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 @pytest.fixture
 def misbehaving(request: pytest.FixtureRequest) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), request.param)
@@ -162,7 +183,7 @@ def test_a_rejected_token_gets_one_line(misbehaving: str, monkeypatch: pytest.Mo
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("misbehaving", [Silent], indirect=True)
+@pytest.mark.parametrize("misbehaving", [Silent, Stalling], indirect=True)
 def test_a_silent_server_fails_within_the_time_out(
     misbehaving: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
