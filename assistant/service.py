@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.answer import REFUSAL, Answer
 from assistant.chat import (
@@ -28,15 +29,55 @@ from assistant.resources import seeds_dir
 from assistant.settings import Settings
 from vectorstore.base import KnowledgeBase, Layout, ServerConfig
 from vectorstore.chunking import ChunkingConfig
-from vectorstore.ingest import IngestReport, Progress
+from vectorstore.ingest import IngestReport, Progress, collect
 from vectorstore.retrieval import Mode, Passage
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 MAX_QUESTION_CHARS = 4000
 
 
-def open_knowledge_base(settings: Settings, rebuild: bool = False) -> KnowledgeBase:
+def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base the settings describe, with its embedding model."""
-    from vectorstore.embeddings import embedding_model_id, make_embeddings
+    embeddings, layout, chunking = _parts(settings)
+    from vectorstore.embeddings import embedding_model_id
+
+    return KnowledgeBase.open(layout, embeddings, embedding_model_id(embeddings), chunking)
+
+
+def rebuild_index(
+    settings: Settings,
+    paths: Sequence[Path],
+    prefix: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Delete the index and ingest `paths` (default: the seeds) into a new one. Everything that
+    can fail is tried first — the paths, reading the articles, the embedding model — so a typo
+    or a bad setting leaves the index as it was."""
+    from vectorstore.embeddings import embedding_model_id
+
+    roots = list(paths) or [seeds_dir()]
+    collected = collect(roots, prefix=prefix)
+    if not collected.articles:
+        where = ", ".join(str(root) for root in roots)
+        first = collected.skipped[0] if collected.skipped else None
+        skipped = f" ({first.source}: {first.reason})" if first else ""
+        raise InputError(
+            f"No article could be read from {where}{skipped}; the index was left as it was",
+            "check the path before rebuilding",
+        )
+    embeddings, layout, chunking = _parts(settings)
+    embeddings.embed_query("A check that the embedding model answers before the index goes.")
+    _, report = KnowledgeBase.rebuild(
+        layout, embeddings, embedding_model_id(embeddings), collected, chunking, progress
+    )
+    return report
+
+
+def _parts(settings: Settings) -> tuple[Embeddings, Layout, ChunkingConfig]:
+    """The embedding model, where the index lives and how it is chunked; checked."""
+    from vectorstore.embeddings import make_embeddings
 
     embeddings = make_embeddings(
         settings.embedding_model,
@@ -64,10 +105,7 @@ def open_knowledge_base(settings: Settings, rebuild: bool = False) -> KnowledgeB
             f"Cannot write to ASSISTANT_HOME={settings.home} ({reason})",
             "set ASSISTANT_HOME to a folder you can write to",
         )
-    layout = Layout(settings.home, server=_server(settings))
-    return KnowledgeBase.open(
-        layout, embeddings, embedding_model_id(embeddings), chunking, rebuild=rebuild
-    )
+    return embeddings, Layout(settings.home, server=_server(settings)), chunking
 
 
 def _server(settings: Settings) -> ServerConfig | None:
@@ -84,15 +122,39 @@ def _server(settings: Settings) -> ServerConfig | None:
 
 
 def ingest_paths(
-    kb: KnowledgeBase, paths: Sequence[Path], prune: bool = False, progress: Progress | None = None
+    kb: KnowledgeBase,
+    paths: Sequence[Path],
+    prune: bool = False,
+    progress: Progress | None = None,
+    prefix: str | None = None,
 ) -> IngestReport:
     """Ingest files and folders; no paths means the bundled seeds."""
-    return kb.ingest(list(paths) or [seeds_dir()], prune=prune, progress=progress)
+    return kb.ingest(list(paths) or [seeds_dir()], prune=prune, progress=progress, prefix=prefix)
+
+
+# How long a first question waits for another process that is already ingesting the seeds.
+SEEDING_WAIT = 300.0
 
 
 def ensure_articles(kb: KnowledgeBase, progress: Progress | None = None) -> IngestReport | None:
-    """An empty index gets the bundled seeds, so a fresh install answers at once."""
-    return ingest_paths(kb, [], progress=progress) if kb.is_empty() else None
+    """An empty index gets the bundled seeds, so a fresh install answers at once (two first
+    questions at once: the second waits for the first one's ingest)."""
+    if not kb.is_empty():
+        return None
+    return kb.ingest([seeds_dir()], progress=progress, wait=SEEDING_WAIT)
+
+
+def check_prefix(prefix: str | None) -> str | None:
+    """An id prefix: words, dots, dashes and slashes, nothing that hides in a terminal."""
+    if prefix is None:
+        return None
+    cleaned = prefix.strip().strip("/")
+    if not cleaned or not all(c.isalnum() or c in "._-/" for c in cleaned):
+        raise InputError(
+            f"--prefix {prefix!r} is not a usable id prefix",
+            "use letters, digits, '.', '_', '-' or '/', e.g. --prefix reuters",
+        )
+    return cleaned
 
 
 def check_question(question: str) -> str:

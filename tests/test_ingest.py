@@ -67,12 +67,20 @@ def test_prune_removes_articles_whose_files_are_gone(
 
 
 def test_rebuild_starts_over(tmp_path: Path, seeds_copy: Path) -> None:
+    from vectorstore.ingest import collect
+
     embeddings = HashEmbeddings()
     layout = Layout(tmp_path / "kb")
     KnowledgeBase.open(layout, embeddings, embeddings.model_name).ingest([seeds_copy])  # type: ignore[arg-type]
-    rebuilt = KnowledgeBase.open(layout, embeddings, embeddings.model_name, rebuild=True)  # type: ignore[arg-type]
-    assert rebuilt.is_empty()
-    assert rebuilt.ingest([seeds_copy]).new == 5
+    (seeds_copy / "000_cf5e9f7c17a00d14.txt").unlink()
+    rebuilt, report = KnowledgeBase.rebuild(
+        layout,
+        embeddings,  # type: ignore[arg-type]
+        embeddings.model_name,
+        collect([seeds_copy]),
+    )
+    assert (report.new, report.updated, report.unchanged) == (4, 0, 0)
+    assert rebuilt.store.counts()[0] == 4
 
 
 def test_index_records_its_embedding_model(tmp_path: Path, seeds_copy: Path) -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vectorstore.chunking import ChunkingConfig
-from vectorstore.errors import IndexLocked
-from vectorstore.ingest import IngestReport, Progress, ingest
+from vectorstore.errors import IndexLocked, StorageFull, StorageUnwritable
+from vectorstore.ingest import Collected, IngestReport, Progress, collect, ingest
 from vectorstore.lexical import LexicalIndex, lexical_text
 from vectorstore.retrieval import CANDIDATES, Mode, Passage, fuse, to_passages
-from vectorstore.store import ChromaStore, connect_embedded, connect_server
+from vectorstore.store import WRITING, ChromaStore, connect_embedded, connect_server, local_error
 from vectorstore.tokens import install_encodings
 
 if TYPE_CHECKING:
@@ -72,6 +72,12 @@ class Layout:
         return self.home / f"ingest{self.suffix}.lock"
 
     @property
+    def open_lock(self) -> Path:
+        """Held while a local index is opened: creating Chroma's tables races with another
+        process creating them ("table collections already exists")."""
+        return self.home / "open.lock"
+
+    @property
     def location(self) -> str:
         return self.server.location if self.server else str(self.chroma)
 
@@ -117,49 +123,92 @@ class KnowledgeBase:
         embeddings: Embeddings,
         model_id: str,
         chunking: ChunkingConfig | None = None,
-        rebuild: bool = False,
     ) -> KnowledgeBase:
-        """The knowledge base the layout names (embedded or server); `rebuild` empties it first."""
-        if rebuild:
-            with _ingest_lock(layout.lock):
-                _wipe(layout)
-        store = ChromaStore(
-            layout.connect(), model_id, location=layout.location, remote=bool(layout.server)
-        )
-        return cls(store, embeddings, layout, chunking)
+        """The knowledge base the layout names (embedded or server)."""
+        return cls(_open_store(layout, model_id), embeddings, layout, chunking)
+
+    @classmethod
+    def rebuild(
+        cls,
+        layout: Layout,
+        embeddings: Embeddings,
+        model_id: str,
+        collected: Collected,
+        chunking: ChunkingConfig | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[KnowledgeBase, IngestReport]:
+        """Delete the index and store the collected articles, all under the writer lock. The
+        caller has checked what it can first (the articles were read, the model embeds)."""
+        with writer_lock(layout.lock):
+            _wipe(layout)
+            kb = cls.open(layout, embeddings, model_id, chunking)
+            return kb, ingest(kb, collected, progress=progress)
 
     def is_empty(self) -> bool:
         return self.store.counts()[1] == 0
 
     def ingest(
-        self, paths: Iterable[Path], prune: bool = False, progress: Progress | None = None
+        self,
+        paths: Iterable[Path],
+        prune: bool = False,
+        progress: Progress | None = None,
+        prefix: str | None = None,
+        wait: float = 0.0,
     ) -> IngestReport:
-        with _ingest_lock(self.layout.lock):
-            return ingest(self, paths, prune=prune, progress=progress)
+        """Store new and changed articles. Files are read before the writer lock is taken;
+        `wait` is how long to wait for another writer to finish."""
+        collected = collect(paths, prefix=prefix)
+        with writer_lock(self.layout.lock, wait=wait):
+            return ingest(self, collected, prune=prune, progress=progress)
 
     def refresh_lexical(self) -> LexicalIndex:
-        """Rebuild the lexical index from the store and save it."""
+        """Rebuild the lexical index from the store; saved unless a write is in progress."""
         revision = self.store.revision
+        if revision.startswith(WRITING) and self._finish_interrupted_write():
+            revision = self.store.revision
         index = LexicalIndex.build(
             ((c.id, lexical_text(c.title, c.text)) for c in self.store.iter_chunks()), revision
         )
-        index.save(self.layout.lexical)
+        if not revision.startswith(WRITING):
+            try:
+                index.save(self.layout.lexical)
+            except OSError as error:
+                raise local_error(str(self.layout.lexical), error, "cannot be saved") from error
         self._lexical = index
         return index
 
+    def _finish_interrupted_write(self) -> bool:
+        """A local store marked as being written while no writer holds the lock was left so
+        by a crash: give it a clean revision. A server's writers may be on other machines,
+        so its mark stays until the next ingest."""
+        if self.layout.server:
+            return False
+        try:
+            with writer_lock(self.layout.lock):
+                if self.store.revision.startswith(WRITING):
+                    self.store.bump_revision()
+                return True
+        except IndexLocked:
+            return False  # a writer is at work: its own bump will follow
+        except (StorageFull, StorageUnwritable):
+            return False  # the index is still read correctly, only not healed yet
+
     def lexical(self, recheck: bool = True) -> LexicalIndex:
-        """The lexical index, rebuilt when missing or built from another store revision.
+        """The lexical index, rebuilt unless it was built from the store as it is now: the
+        same revision, the same number of chunks, and no write in progress or interrupted.
 
         recheck=False takes the index this object already holds (the one the last search
-        used) without asking the store for its revision again."""
+        used) without asking the store again."""
         if self._lexical is not None and not recheck:
             return self._lexical
-        revision = self.store.revision
-        if self._lexical is None or self._lexical.revision != revision:
-            saved = LexicalIndex.load(self.layout.lexical)
-            self._lexical = (
-                saved if saved and saved.revision == revision else self.refresh_lexical()
-            )
+        revision, count = self.store.revision, self.store.chunk_count()
+        clean = not revision.startswith(WRITING)
+        if clean and self._lexical is not None and self._lexical.matches(revision, count):
+            return self._lexical
+        saved = LexicalIndex.load(self.layout.lexical) if clean else None
+        self._lexical = (
+            saved if saved and saved.matches(revision, count) else self.refresh_lexical()
+        )
         return self._lexical
 
     def search(
@@ -210,20 +259,41 @@ def _wipe(layout: Layout) -> None:
         shutil.rmtree(layout.chroma, ignore_errors=True)
 
 
+def _open_store(layout: Layout, model_id: str) -> ChromaStore:
+    if layout.server:
+        return ChromaStore(
+            layout.connect(),
+            model_id,
+            location=layout.location,
+            remote=True,
+            deadline=layout.server.timeout,
+        )
+    with _file_lock(layout.open_lock, OPEN_WAIT, f"The index at {layout.chroma} is being opened"):
+        return ChromaStore(layout.connect(), model_id, location=layout.location)
+
+
+# Opening takes a moment; waiting this long for another process to finish it is plenty.
+OPEN_WAIT = 60.0
+
+
+def writer_lock(path: Path, wait: float = 0.0) -> AbstractContextManager[None]:
+    """One writer at a time; another one waits up to `wait` seconds, then is told the index
+    is busy (never that it is damaged)."""
+    return _file_lock(path, wait, f"Another `assistant ingest` is writing to {path.parent}")
+
+
 @contextmanager
-def _ingest_lock(path: Path) -> Iterator[None]:
-    """One writer at a time; a second one is told so at once instead of corrupting the index."""
+def _file_lock(path: Path, wait: float, busy: str) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path), timeout=0)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path), timeout=wait)
         lock.acquire()
     except Timeout as error:
-        raise IndexLocked(
-            f"Another `assistant ingest` is writing to {path.parent}",
-            "wait for it to finish and try again",
-        ) from error
+        raise IndexLocked(busy, "wait for it to finish and try again") from error
+    except OSError as error:
+        raise local_error(str(path.parent), error, "cannot be locked") from error
     try:
         yield
     finally:

@@ -54,6 +54,10 @@ class LexicalIndex:
             retriever.index(tokenized, show_progress=False)
         return cls(retriever, ids, revision, dict(doc_freq))
 
+    def matches(self, revision: str, chunk_count: int) -> bool:
+        """Whether this index was built from the store as it is now."""
+        return self.revision == revision and len(self.chunk_ids) == chunk_count
+
     def idf(self, term: str) -> float:
         """Smoothed inverse document frequency; an unseen term gets the highest."""
         total = max(len(self.chunk_ids), 1)

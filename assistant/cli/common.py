@@ -12,12 +12,12 @@ if TYPE_CHECKING:
     from vectorstore.ingest import Progress
 
 
-def open_kb(rebuild: bool = False) -> tuple[Settings, KnowledgeBase]:
+def open_kb() -> tuple[Settings, KnowledgeBase]:
     from assistant.service import open_knowledge_base
     from assistant.settings import load_settings
 
     settings = load_settings()
-    return settings, open_knowledge_base(settings, rebuild=rebuild)
+    return settings, open_knowledge_base(settings)
 
 
 @contextmanager

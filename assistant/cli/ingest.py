@@ -20,20 +20,43 @@ def ingest(
         bool, typer.Option("--prune", help="Remove articles whose files are gone.")
     ] = False,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Delete the index and start over.")
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Start over: read the articles, then replace the whole index with them "
+            "(the index is kept when they cannot be read).",
+        ),
     ] = False,
+    prefix: Annotated[
+        str | None,
+        typer.Option(
+            "--prefix",
+            help="Put NAME/ before every article id of this run, so files of the same name "
+            "in different folders stay apart (e.g. --prefix reuters).",
+            metavar="NAME",
+        ),
+    ] = None,
 ) -> None:
     """Add new and changed articles to the index; unchanged ones cost nothing."""
     from assistant.cli.common import ingest_progress, open_kb
+    from assistant.errors import InputError
     from assistant.render import safe, stderr, stdout
-    from assistant.service import ingest_paths
+    from assistant.service import check_prefix, ingest_paths, rebuild_index
 
-    _, kb = open_kb(rebuild=rebuild)
+    prefix = check_prefix(prefix)
+    if prune and rebuild:
+        raise InputError("--prune and --rebuild do not go together", "use one of them")
     with ingest_progress() as progress:
-        report = ingest_paths(kb, paths or [], prune=prune, progress=progress)
+        if rebuild:
+            from assistant.settings import load_settings
+
+            report = rebuild_index(load_settings(), paths or [], prefix, progress)
+        else:
+            _, kb = open_kb()
+            report = ingest_paths(kb, paths or [], prune=prune, progress=progress, prefix=prefix)
     warn = stderr()
     for skipped in report.skipped:
-        warn.print(f"skipped {safe(skipped.source)}: {skipped.reason}", markup=False)
+        warn.print(f"skipped {safe(skipped.source)}: {safe(skipped.reason)}", markup=False)
     stdout().print(report.summary(), markup=False)
 
 

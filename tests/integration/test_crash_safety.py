@@ -1,5 +1,6 @@
-"""`kill -9` at random points during ingest, several times, then ingest again: no duplicate or
-orphan chunks, and the index answers exactly as one built without interruptions."""
+"""`kill -9` at ten random moments during ingest and once between the last write and the
+revision bump, then one more command: no duplicate or orphan chunks, a lexical index with every
+chunk, and the index answers exactly as one built without interruptions."""
 
 from __future__ import annotations
 
@@ -51,31 +52,63 @@ def contents(home: Path) -> dict[str, list[str]]:
     return json.loads(shown.stdout)  # type: ignore[no-any-return]
 
 
+# Runs `assistant ingest` with the revision bump replaced by kill -9: the process dies after
+# its last write, inside the window where the store is written but its revision is not new.
+KILLED_AT_THE_BUMP = """
+import os, signal, sys
+from vectorstore.store import ChromaStore
+ChromaStore.bump_revision = lambda self: os.kill(os.getpid(), signal.SIGKILL)
+from assistant.cli.app import main
+sys.argv = ["assistant", "ingest", sys.argv[1]]
+main()
+"""
+
+
+def lexical_chunks(home: Path) -> list[str]:
+    meta = json.loads((home / "lexical" / "meta.json").read_text())
+    return sorted(meta["chunk_ids"])
+
+
 def test_ingest_killed_repeatedly_then_finished_matches_a_clean_build(tmp_path: Path) -> None:
     articles = corpus(tmp_path / "corpus")
     clean, crashed = tmp_path / "clean", tmp_path / "crashed"
-    assert run(clean, "ingest", str(articles)).returncode == 0
-    rng = random.Random(20261122)
+    rng = random.Random(20261123)
     env = {**os.environ, "ASSISTANT_HOME": str(crashed)}
-    for _ in range(4):
+    for _ in range(10):
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant", "ingest", str(articles)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(1.0, 6.0))
+        time.sleep(rng.uniform(1.0, 4.5))
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-    finished = run(crashed, "ingest", str(articles))
-    assert finished.returncode == 0, finished.stderr
+    (articles / "late.txt").write_text(
+        "Late news\n\nThe zebra crossing in Gyumri was repainted on Friday night.\n"
+    )
+    window = subprocess.run(
+        [sys.executable, "-c", KILLED_AT_THE_BUMP, str(articles)], env=env, capture_output=True
+    )
+    assert window.returncode == -signal.SIGKILL, window.stderr
 
-    expected, found = contents(clean), contents(crashed)
+    searched = run(crashed, "search", "zebra crossing Gyumri", "--json")  # the next command
+    assert searched.returncode == 0, searched.stderr
+    assert json.loads(searched.stdout)["results"][0]["article_id"] == "late"
+    found = contents(crashed)
+    assert lexical_chunks(crashed) == sorted(found["chunks"])  # healed, not short of chunks
+
+    assert run(clean, "ingest", str(articles)).returncode == 0
+    expected = contents(clean)
     assert len(found["chunks"]) == len(set(found["chunks"]))  # no duplicates
     assert set(found["owners"]) <= set(found["articles"])  # no orphans
     assert sorted(found["chunks"]) == sorted(expected["chunks"])
     assert sorted(found["articles"]) == sorted(expected["articles"])
+    assert lexical_chunks(crashed) == lexical_chunks(clean)
 
+    finished = run(crashed, "ingest", str(articles))
+    assert finished.returncode == 0, finished.stderr
+    assert "0 new, 0 updated" in finished.stdout
     question = "What does Russia claim about South Caucasus Railways?"
     answers = [json.loads(run(home, "ask", question, "--json").stdout) for home in (clean, crashed)]
     assert answers[0]["answer"] == answers[1]["answer"]
