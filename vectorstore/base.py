@@ -269,7 +269,12 @@ def _open_store(layout: Layout, model_id: str) -> ChromaStore:
             deadline=layout.server.timeout,
         )
     with _file_lock(layout.open_lock, OPEN_WAIT, f"The index at {layout.chroma} is being opened"):
-        return ChromaStore(layout.connect(), model_id, location=layout.location)
+        return ChromaStore(
+            layout.connect(),
+            model_id,
+            location=layout.location,
+            reopen=lambda: connect_embedded(layout.chroma, fresh=True),
+        )
 
 
 # Opening takes a moment; waiting this long for another process to finish it is plenty.

@@ -66,13 +66,17 @@ class StoredChunk:
     url: str | None
 
 
-def connect_embedded(path: Path) -> Any:
-    """A Chroma client on a local folder, telemetry off."""
+def connect_embedded(path: Path, fresh: bool = False) -> Any:
+    """A Chroma client on a local folder, telemetry off. Chroma keeps one system per folder
+    in each process; `fresh` drops it, so what other processes wrote is read from disk anew."""
     import chromadb
+    from chromadb.api.client import SharedSystemClient
     from chromadb.config import Settings
 
     try:
         path.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            SharedSystemClient.clear_system_cache()
         return chromadb.PersistentClient(
             path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=True)
         )
@@ -131,7 +135,7 @@ def _translated(method: Callable[_P, _R]) -> Callable[_P, _R]:
         assert isinstance(store, ChromaStore)
         try:
             if store.deadline is None:
-                return method(*args, **kwargs)
+                return _again_if_stale(store, lambda: method(*args, **kwargs))
             return within(store.deadline, lambda: method(*args, **kwargs))
         except UserError:
             raise
@@ -141,6 +145,22 @@ def _translated(method: Callable[_P, _R]) -> Callable[_P, _R]:
             raise local_error(store.location, error, "cannot be read") from error
 
     return call
+
+
+def _again_if_stale(store: ChromaStore, work: Callable[[], _R]) -> _R:
+    """Run a local store call; if it fails, open the folder afresh and try once more. Chroma
+    caches what it read of a folder per process, and another process writing there makes that
+    cache stale ("Error creating hnsw segment reader: Nothing found on disk")."""
+    try:
+        return work()
+    except UserError:
+        raise
+    except Exception:
+        if store.reopen is None:
+            raise
+        store.client = store.reopen()
+        store._open()
+        return work()
 
 
 def within(seconds: float, work: Callable[[], _R]) -> _R:
@@ -256,12 +276,14 @@ class ChromaStore:
         location: str,
         remote: bool = False,
         deadline: float | None = None,
+        reopen: Callable[[], Any] | None = None,
     ) -> None:
         self.client = client
         self.embedding_model = embedding_model
         self.location = location
         self.remote = remote
         self.deadline = deadline  # seconds for any one call, on a server
+        self.reopen = reopen  # a fresh client on the same local folder
         self._open()
         self.check_model()
 

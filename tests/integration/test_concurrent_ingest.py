@@ -63,3 +63,19 @@ got = client.get_collection("chunks").get(include=["metadatas"])
 keys = [(m["article_id"], m["start"], m["end"]) for m in got["metadatas"]]
 print(len(keys), len(set(keys)))
 """
+
+
+def test_two_first_questions_at_once_both_get_answers(tmp_path: Path) -> None:
+    """On a fresh install both create the index and find it empty; one ingests the seeds, the
+    other waits for it instead of failing or being sent to --rebuild."""
+    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home")}
+    command = [sys.executable, "-m", "assistant", "ask", "Who operates Armenia's railways?"]
+    runs = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [(run.wait(timeout=300), run.stdout.read(), run.stderr.read()) for run in runs]  # type: ignore[union-attr]
+    assert [code for code, _, _ in results] == [0, 0], results
+    assert all("South Caucasus Railways" in out for _, out, _ in results), results
