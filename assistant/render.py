@@ -24,20 +24,33 @@ if TYPE_CHECKING:
 _CONTROL = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 )
+# Characters that reorder or hide what follows them (the right-to-left override U+202E makes
+# "txt.exe" read "exe.txt"): bidi embeddings, overrides, isolates and marks.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What JSON leaves raw with ensure_ascii=False but a terminal may still act on.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def safe(text: str) -> str:
-    """Text with terminal control sequences and characters removed."""
-    return _CONTROL.sub("", text)
+    """Text from outside (articles, ids, file names, model output, server messages) made safe
+    to print: terminal control sequences, control characters and bidi overrides removed. Print
+    it as plain text (rich Text or markup=False), never as markup."""
+    return _BIDI.sub("", _CONTROL.sub("", text))
 
 
 def stdout() -> Console:
-    # soft_wrap: the terminal wraps long lines; a pipe gets each line whole, never cut by rich.
-    return Console(highlight=False, soft_wrap=True)
+    return _console(stderr=False)
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console(stderr=True)
+
+
+def _console(stderr: bool) -> Console:
+    """On a terminal rich wraps at its width (nothing is cut); a pipe gets every line whole."""
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not (hasattr(stream, "isatty") and stream.isatty())
+    return Console(stderr=stderr, highlight=False, soft_wrap=piped)
 
 
 def byline(title: str, outlet: str | None, published: str | None) -> str:
@@ -47,7 +60,14 @@ def byline(title: str, outlet: str | None, published: str | None) -> str:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(data, indent=2) + "\n")
+
+
+def json_text(data: Any, indent: int | None = None) -> str:
+    """JSON with non-ASCII text readable, and every character a terminal could act on
+    escaped (JSON already escapes C0 controls; C1 and bidi ones are escaped here)."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def render_answer(answer: Answer, console: Console) -> None:
@@ -72,7 +92,7 @@ def render_sources(answer: Answer, console: Console) -> None:
     for citation in answer.citations:
         line = Text(f"[{citation.n}] ", style="bold cyan")
         line.append(safe(byline(citation.title, citation.outlet, citation.published)))
-        line.append(f"  ({citation.article_id})", style="dim")
+        line.append(f"  ({safe(citation.article_id)})", style="dim")
         if not citation.supported:
             line.append("  UNSUPPORTED: the passage does not back the claim", style="bold red")
         console.print(line)
@@ -116,9 +136,9 @@ def render_passages(passages: Sequence[Passage], console: Console) -> None:
     for passage in passages:
         head = Text(f"{passage.rank}. ", style="bold")
         head.append(safe(byline(passage.title, passage.outlet, passage.published)), style="bold")
-        head.append(f"  score {passage.score:.4f}  ({passage.article_id})", style="dim")
+        head.append(f"  score {passage.score:.4f}  ({safe(passage.article_id)})", style="dim")
         console.print(head)
-        console.print(Text(safe(passage.text)), overflow="fold")
+        console.print(Text(safe(passage.text)))
         console.print()
 
 
@@ -145,11 +165,13 @@ def render_eval(
     )
     console.print(metrics)
     if regression.metrics:
-        console.print(Text("Regressed metrics: " + ", ".join(regression.metrics), style="bold red"))
+        console.print(
+            Text(safe("Regressed metrics: " + ", ".join(regression.metrics)), style="bold red")
+        )
     if regression.cases:
         console.print(
             Text(
-                "Cases that passed before and fail now: " + ", ".join(regression.cases),
+                safe("Cases that passed before and fail now: " + ", ".join(regression.cases)),
                 style="bold red",
             )
         )

@@ -175,11 +175,15 @@ def search(kb: KnowledgeBase, query: str, k: int, mode: Mode = "hybrid") -> list
 
 def search_many(
     kb: KnowledgeBase, queries: Iterable[str], k: int
-) -> Iterable[tuple[str, list[Passage]]]:
-    """Each non-empty query with its passages, in order."""
+) -> Iterable[tuple[str, list[Passage] | InputError]]:
+    """Each non-empty query with its passages, in order; a query that cannot be asked (too
+    long) comes with its error instead, and the rest still run."""
     for query in queries:
         if query.strip():
-            yield query.strip(), search(kb, query, k)
+            try:
+                yield query.strip(), search(kb, query, k)
+            except InputError as error:
+                yield query.strip(), error
 
 
 def ask(

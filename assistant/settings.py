@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
@@ -98,6 +98,14 @@ class Settings(BaseSettings):
         "included.",
     )
     max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed remote request.")
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _home_is_a_folder(cls, value: object) -> object:
+        """An empty ASSISTANT_HOME would put the index in whatever folder the command runs in."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must name a folder, not be empty")
+        return value
 
     @property
     def llm_configured(self) -> bool:

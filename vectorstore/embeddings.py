@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from vectorstore.errors import EmbeddingUnavailable, UserError
+from vectorstore.errors import EmbeddingUnavailable
 
 LOCAL_MODEL = "all-MiniLM-L6-v2"
 OPENAI_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
@@ -103,7 +103,7 @@ def make_embeddings(
         return MiniLMEmbeddings()
     if model in OPENAI_MODELS:
         if not api_key and not base_url:
-            raise UserError(
+            raise EmbeddingUnavailable(
                 f"The embedding model {model} needs an OpenAI API key",
                 f"set OPENAI_API_KEY, or ASSISTANT_EMBEDDING_MODEL={LOCAL_MODEL} (local)",
             )
@@ -117,7 +117,7 @@ def make_embeddings(
             request_timeout=timeout,
             max_retries=max_retries,
         )
-    raise UserError(
+    raise EmbeddingUnavailable(
         f"Unknown embedding model '{model}'",
         f"set ASSISTANT_EMBEDDING_MODEL to {LOCAL_MODEL} or one of {', '.join(OPENAI_MODELS)}",
     )

@@ -53,6 +53,14 @@ def path_text(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
+_URL_SECRET = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]+)@")
+
+
+def hide_url_secrets(text: str) -> str:
+    """`http://user:PASSWORD@host` becomes `http://user:***@host` wherever it appears."""
+    return _URL_SECRET.sub(r"\1\2:***@", text)
+
+
 def normalize_spaces(text: str) -> str:
     """Every run of horizontal whitespace becomes one ordinary space; lines are stripped."""
     lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))

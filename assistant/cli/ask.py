@@ -9,7 +9,9 @@ import typer
 
 
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    question: Annotated[
+        str, typer.Argument(help="The question, in quotes; - reads it from standard input.")
+    ],
     k: Annotated[
         int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve.")
     ] = None,
@@ -22,7 +24,7 @@ def ask(
     ] = False,
 ) -> None:
     """Answer a question from the articles, citing the passages used."""
-    from assistant.cli.common import StreamPrinter, ingest_progress, open_kb
+    from assistant.cli.common import StreamPrinter, from_stdin_if_dash, ingest_progress, open_kb
     from assistant.errors import LLMError
     from assistant.render import (
         print_json,
@@ -34,8 +36,9 @@ def ask(
     )
     from assistant.service import ask as answer_question
     from assistant.service import check_question, ensure_articles
+    from vectorstore.text import hide_url_secrets
 
-    check_question(question)
+    question = check_question(from_stdin_if_dash(question))
     settings, kb = open_kb()
     with ingest_progress("Ingesting the bundled seeds") as progress:
         ensure_articles(kb, progress=progress)
@@ -50,7 +53,12 @@ def ask(
         if show.started:
             sys.stdout.write("\n")
         if as_json:
-            print_json({"error": str(error), "passages": [p.to_dict() for p in error.passages]})
+            print_json(
+                {
+                    "error": hide_url_secrets(str(error)),
+                    "passages": [p.to_dict() for p in error.passages],
+                }
+            )
         else:
             console.print("The LLM failed; the retrieved passages:\n", markup=False)
             render_passages(error.passages, console)

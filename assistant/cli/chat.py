@@ -52,6 +52,7 @@ def _take_turn(line: str, session: Any, settings: Any, kb: Any, interactive: boo
     from assistant.render import render_answer, render_excerpt, render_sources, safe, stderr, stdout
     from assistant.service import ask, standalone_question
     from vectorstore.errors import UserError
+    from vectorstore.text import hide_url_secrets
 
     console = stdout()
     if line.startswith("/"):
@@ -82,7 +83,7 @@ def _take_turn(line: str, session: Any, settings: Any, kb: Any, interactive: boo
     except UserError as error:
         if show.started:
             print()
-        stderr().print(f"error: {error}", markup=False)
+        stderr().print(f"error: {safe(hide_url_secrets(str(error)))}", markup=False)
         return True
     if show.started:
         print()

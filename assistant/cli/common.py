@@ -67,8 +67,17 @@ def task_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]
         yield lambda done, _total: bar.update(task, completed=done)
 
 
+def from_stdin_if_dash(value: str) -> str:
+    """`-` stands for standard input, as in most command-line tools."""
+    import sys
+
+    return sys.stdin.read() if value == "-" else value
+
+
 class StreamPrinter:
-    """Writes an answer to stdout as it arrives; remembers whether anything was written."""
+    """Writes an answer to stdout as it arrives, made safe for the terminal (a control
+    sequence split across two pieces loses its ESC in the first, so none can form);
+    remembers whether anything was written."""
 
     def __init__(self) -> None:
         self.started = False
@@ -76,6 +85,8 @@ class StreamPrinter:
     def __call__(self, text: str) -> None:
         import sys
 
+        from assistant.render import safe
+
         self.started = True
-        sys.stdout.write(text)
+        sys.stdout.write(safe(text))
         sys.stdout.flush()

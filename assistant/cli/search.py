@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,9 @@ import typer
 
 
 def search(
-    query: Annotated[str | None, typer.Argument(help="What to look for.")] = None,
+    query: Annotated[
+        str | None, typer.Argument(help="What to look for; - reads it from standard input.")
+    ] = None,
     k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to return.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
     batch: Annotated[
@@ -22,9 +23,9 @@ def search(
     ] = None,
 ) -> None:
     """Show the passages that best match a query (hybrid dense + BM25 retrieval)."""
-    from assistant.cli.common import open_kb
+    from assistant.cli.common import from_stdin_if_dash, open_kb
     from assistant.errors import InputError
-    from assistant.render import print_json, render_passages, stdout
+    from assistant.render import json_text, print_json, render_passages, stdout
     from assistant.service import check_question, search_many
     from assistant.service import search as find
 
@@ -35,16 +36,18 @@ def search(
     if batch is not None and not batch.is_file():
         raise InputError(f"No such file: {batch}", "give a text file with one query per line")
     if query is not None:
-        check_question(query)
+        query = check_question(from_stdin_if_dash(query))
     settings, kb = open_kb()
     top = k or settings.top_k
     if batch is not None:
         lines = batch.read_text(encoding="utf-8", errors="replace").splitlines()
-        for text, passages in search_many(kb, lines, top):
-            results = [passage.to_dict() for passage in passages]
-            sys.stdout.write(
-                json.dumps({"query": text, "results": results}, ensure_ascii=False) + "\n"
+        for text, found in search_many(kb, lines, top):
+            line: dict[str, object] = (
+                {"query": text[:200], "error": str(found)}
+                if isinstance(found, InputError)
+                else {"query": text, "results": [passage.to_dict() for passage in found]}
             )
+            sys.stdout.write(json_text(line) + "\n")
         return
     passages = find(kb, query or "", top)
     if as_json:

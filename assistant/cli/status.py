@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from vectorstore.text import hide_url_secrets
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Show the index (location, embedding model, counts) and the effective settings."""
     from assistant.cli.common import open_kb
-    from assistant.render import print_json, stdout
+    from assistant.render import print_json, safe, stdout
 
     settings, kb = open_kb()
-    report = {"index": kb.describe(), "settings": _masked(settings.model_dump())}
+    report = {"index": kb.describe(), "settings": shown_settings(settings)}
+    report["index"]["location"] = hide_url_secrets(str(report["index"]["location"]))
     if as_json:
         print_json(report)
         return
@@ -21,21 +27,33 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON."
     for section, values in report.items():
         console.print(f"{section}:", markup=False)
         for name, value in values.items():
-            console.print(f"  {name}: {value}", markup=False)
+            console.print(f"  {name}: {safe(_as_text(value))}", markup=False)
 
 
-def _masked(settings: dict[str, object]) -> dict[str, object]:
-    """Secret values show only whether they are set."""
+def shown_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON values: a secret shows only whether it is set, a URL never shows
+    its password, and an unset value is null."""
     from pydantic import SecretStr
 
-    return {
-        name: ("set (hidden)" if value.get_secret_value() else "not set")
-        if isinstance(value, SecretStr)
-        else str(value)
-        if value is not None
-        else None
-        for name, value in settings.items()
-    }
+    shown: dict[str, Any] = {}
+    for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            shown[name] = "set (hidden)" if value.get_secret_value() else None
+        elif isinstance(value, str):
+            shown[name] = hide_url_secrets(value)
+        elif value is None or isinstance(value, bool | int | float):
+            shown[name] = value
+        else:
+            shown[name] = str(value)
+    return shown
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def register(app: typer.Typer) -> None:
