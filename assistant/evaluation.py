@@ -46,6 +46,8 @@ class CaseResult:
     latency_ms: float
     tokens: int
     answer: str
+    facts_found: list[str] = field(default_factory=list)  # the phrasing that covered each fact
+    facts_missing: list[str] = field(default_factory=list)  # each uncovered fact's first phrasing
 
 
 @dataclass
@@ -53,6 +55,8 @@ class EvalReport:
     k: int
     mode: str
     cases: list[CaseResult] = field(default_factory=list)
+    # Each case's full answer (citations, passages) for the HTML report; not saved as JSON.
+    answers: dict[str, Answer] = field(default_factory=dict, repr=False)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -72,15 +76,17 @@ def score_case(case: GoldenCase, answer: Answer, k: int) -> CaseResult:
     """Compare one answer with its case's expectations."""
     text = fold(answer.text)
     ranks = [p.rank for p in answer.passages[:k] if p.article_id in case.sources]
-    covered = sum(any(fold(phrase) in text for phrase in fact) for fact in case.facts)
+    # Per fact, the first of its phrasings the answer holds (None: the fact is missing).
+    matched = [next((p for p in fact if fold(p) in text), None) for fact in case.facts]
+    covered = sum(phrase is not None for phrase in matched)
+    missing = [fact[0] for fact, phrase in zip(case.facts, matched, strict=True) if phrase is None]
     from_sources = sum(c.article_id in case.sources for c in answer.citations)
     unsupported = sum(not c.supported for c in answer.citations)
     reasons = []
     if case.answerable:
         if answer.abstained:
             reasons.append("refused an answerable question")
-        if covered < len(case.facts):
-            missing = [fact[0] for fact in case.facts if not any(fold(p) in text for p in fact)]
+        if missing:
             reasons.append("missing facts: " + "; ".join(missing))
         if not ranks:
             reasons.append(f"no source article in the top {k}")
@@ -109,6 +115,8 @@ def score_case(case: GoldenCase, answer: Answer, k: int) -> CaseResult:
         latency_ms=answer.timings.get("total_ms", 0.0),
         tokens=sum(v or 0 for key, v in answer.usage.items() if key != "counted"),
         answer=answer.text,
+        facts_found=[phrase for phrase in matched if phrase is not None],
+        facts_missing=missing,
     )
 
 
@@ -154,6 +162,7 @@ def run_eval(
         answer = ask(kb, case.question, settings, k=k, use_llm=use_llm)
         answer.timings.setdefault("total_ms", (time.perf_counter() - began) * 1000)
         report.cases.append(score_case(case, answer, k))
+        report.answers[case.id] = answer
         if progress:
             progress(done, len(cases))
     return report
