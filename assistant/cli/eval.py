@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from assistant.evaluation import EvalReport, Regression
 
 
 def evaluate(
@@ -29,6 +32,10 @@ def evaluate(
     ] = None,
     junit: Annotated[
         Path | None, typer.Option("--junit", help="Write JUnit XML (one test per case).")
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write a self-contained HTML report to look at in a browser."),
     ] = None,
     fail_under: Annotated[
         list[str] | None,
@@ -68,8 +75,34 @@ def evaluate(
             target.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     if junit is not None:
         write_junit(report, junit)
+    if html is not None:
+        write_html(html, report, previous, regression, golden, baseline, settings.llm_model)
     if regression:
         raise typer.Exit(1)
+
+
+def write_html(
+    target: Path,
+    report: EvalReport,
+    previous: dict[str, Any] | None,
+    regression: Regression,
+    golden: Path,
+    baseline: Path | None,
+    model: str,
+) -> None:
+    from datetime import datetime
+
+    from assistant.report_html import RunInfo, git_commit, render_report
+
+    info = RunInfo(
+        golden=str(golden),
+        mode=f"LLM {model}" if report.mode == "llm" else report.mode,
+        created=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        commit=git_commit(golden.resolve().parent),
+        baseline=str(baseline) if baseline else None,
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_report(report, info, previous, regression), encoding="utf-8")
 
 
 def register(app: typer.Typer) -> None:
