@@ -51,6 +51,8 @@ def test_oversized_deep_looping_and_duplicate_inputs(
     (corpus / "b.txt").write_text(
         "Same headline\n\nThe second story under this headline is about Yerevan."
     )
+    visited = list(load_articles([corpus]))  # each file once: the loop is not followed
+    assert len(visited) == 6, [getattr(item, "source", item) for item in visited]
     report = fake_kb.ingest([corpus])
     skipped = kinds(report.skipped)
     assert skipped["huge.txt"] == "larger than 20 MB"
