@@ -102,3 +102,39 @@ def test_encodings_are_installed_offline(tmp_path: Path) -> None:
     install_encodings(tmp_path)
     assert len(list(tmp_path.iterdir())) == 2
     assert get_encoding("o200k_base").encode("South Caucasus Railways")
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "In this exclusive interview with News.Az, Ivan Timofeev spoke. He said so.",
+            ["In this exclusive interview with News.Az, Ivan Timofeev spoke.", "He said so."],
+        ),
+        (
+            "Mr. Pashinyan met Gov. Newsom and Dr. Smith at 3 p.m. in Jan. 2025. It ended.",
+            ["Mr. Pashinyan met Gov. Newsom and Dr. Smith at 3 p.m. in Jan. 2025.", "It ended."],
+        ),
+        (
+            "George W. Bush and J. R. Tolkien saw 2.5 percent growth in the U.S. economy.",
+            ["George W. Bush and J. R. Tolkien saw 2.5 percent growth in the U.S. economy."],
+        ),
+        (
+            "He works in the U.S. The other one did not. It was Plan B. The rest failed.",
+            [
+                "He works in the U.S.",
+                "The other one did not.",
+                "It was Plan B.",
+                "The rest failed.",
+            ],
+        ),
+        (
+            'She said "no." Then she left.',
+            ['She said "no."', "Then she left."],
+        ),
+    ],
+)
+def test_sentences_keep_names_abbreviations_initials_and_decimals_whole(
+    text: str, sentences: list[str]
+) -> None:
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == sentences

@@ -129,7 +129,7 @@ def sentence_spans(text: str) -> list[Span]:
         starts = [
             sentence[0].offset for paragraph in segmenter.analyze(line) for sentence in paragraph
         ]
-        starts = sorted({0, *starts})
+        starts = [start for start in sorted({0, *starts}) if not _false_break(line, start)]
         for start, end in zip(starts, [*starts[1:], len(line)], strict=True):
             piece = line[start:end]
             if piece.strip():
@@ -138,6 +138,40 @@ def sentence_spans(text: str) -> list[Span]:
                     Span(para.start + start + lead, para.start + start + len(piece.rstrip()))
                 )
     return spans
+
+
+# Titles and abbreviations after which a name goes on the sentence ("Gov. Newsom"), and those
+# after which only a number does ("Jan. 2025", "No. 5"); "etc." is left out, as it often ends one.
+_TITLES = frozenset(
+    """mr mrs ms dr prof st jr sr gov sen rep gen col lt capt sgt maj adm cmdr amb hon rev pres
+    supt insp det mt ft inc corp ltd co bros dept univ approx vs""".split()  # noqa: SIM905
+)
+_BEFORE_NUMBERS = frozenset(
+    "no nos vol jan feb mar apr jun jul aug sep sept oct nov dec".split()  # noqa: SIM905
+)
+_LAST_WORD = re.compile(r"([^\W\d_]+)\.[\"'”’)]*\s*$")
+_NEXT_WORD = re.compile(r"[^\W_]+")
+
+
+def _false_break(line: str, start: int) -> bool:
+    """Whether a sentence boundary syntok found at `start` is none: inside a name written
+    with a dot and no space ("News.Az"), or after a title, an abbreviation or an initial
+    followed by a name or number ("Gov. Newsom", "Jan. 2025", "J. R. Tolkien")."""
+    if start == 0:
+        return False
+    before = line[:start]
+    if not before[-1:].isspace() and before.rstrip()[-1:] == ".":
+        return True  # "News.Az": a dot inside a word is not the end of a sentence
+    last, upcoming = _LAST_WORD.search(before), _NEXT_WORD.match(line, start)
+    if last is None or upcoming is None:
+        return False
+    word, following = last.group(1), upcoming.group(0)
+    if following[0].isdigit():
+        return word.lower() in _TITLES | _BEFORE_NUMBERS
+    if following.lower() in STOPWORDS or not following[0].isupper():
+        return False  # "… the U.S. The talks": a new sentence begins
+    initial = len(word) == 1 and word.isupper() and before[last.start() - 1 : last.start()] != "."
+    return word.lower() in _TITLES or initial
 
 
 _INSTRUCTION = re.compile(
