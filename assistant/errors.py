@@ -50,7 +50,7 @@ class EmptyQuestion(InputError):
 
 class LLMError(UserError):
     """The chat model could not answer; the exit code says why (5 key, 6 model, 7 rate limit,
-    8 server error, 9 time-out, 10 unreachable)."""
+    8 server error, 9 time-out, 10 unreachable, 11 incomplete or empty answer)."""
 
     def __init__(self, message: str, hint: str, exit_code: int) -> None:
         super().__init__(message, hint)

@@ -69,16 +69,27 @@ def build_prompt(question: str, passages: Sequence[Passage], config: LLMConfig) 
     return Prompt(system=system, user=user, passages=kept, tokens=used)
 
 
+@dataclass(frozen=True)
+class Generation:
+    """The model's raw reply, the prompt it answered, token usage, and whether the reply was
+    cut at the answer budget."""
+
+    text: str
+    prompt: Prompt
+    usage: dict[str, int | None]
+    truncated: bool
+
+
 def generate(
     question: str, passages: Sequence[Passage], config: LLMConfig, on_text: OnText | None = None
-) -> tuple[str, Prompt, dict[str, int | None]]:
-    """The model's raw reply, the prompt it answered, and token usage."""
+) -> Generation:
     prompt = build_prompt(question, passages, config)
     completion = complete(config, prompt.messages, on_text)
     encoding = get_encoding(encoding_for_model(config.model))
+    counted = len(encoding.encode(completion.text, disallowed_special=()))
     usage: dict[str, int | None] = {
         "prompt_tokens": completion.prompt_tokens or prompt.tokens,
-        "completion_tokens": completion.completion_tokens or len(encoding.encode(completion.text)),
+        "completion_tokens": completion.completion_tokens or counted,
         "counted": int(completion.prompt_tokens is None),
     }
-    return completion.text, prompt, usage
+    return Generation(completion.text, prompt, usage, completion.truncated)

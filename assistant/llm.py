@@ -1,14 +1,26 @@
 """The chat model: OpenAI or any OpenAI-compatible server, through langchain-openai.
 
-Every request is bounded: the client's defaults would wait up to 10 minutes a try on a silent
-server. ASSISTANT_REQUEST_TIMEOUT is the whole budget of one answer, retries included.
+Time-outs fit streaming: ASSISTANT_REQUEST_TIMEOUT bounds connecting, the wait for the first
+token and any silence between tokens, never the length of an answer that keeps streaming (a
+local model on a small CPU can need most of a minute before its first token and then stream
+for minutes). ASSISTANT_LLM_TOTAL_TIMEOUT caps the whole answer, generously.
+
+Retries are ours, not the client's: only a refused connection, 429 or 5xx that came before
+any token is tried again. A time-out is not: a one-slot local server is still busy with the
+abandoned request and would queue the retry behind it.
+
+The answer budget (ASSISTANT_LLM_MAX_TOKENS) reaches the server in the parameter it reads
+(`max_tokens`; `max_completion_tokens` for OpenAI itself), and the client stops reading
+shortly past it in case a server ignores both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from assistant.errors import LLMError
 from assistant.settings import Settings
@@ -26,6 +38,10 @@ CONTEXT_WINDOWS = (
     ("gpt-3.5-turbo", 16_385),
 )
 DEFAULT_CONTEXT_WINDOW = 8_192
+OPENAI_HOST = "api.openai.com"
+# The server's tokenizer is not ours: the client lets an answer run this share past the budget
+# before it stops reading, so a server that honours the budget is never cut short.
+BUDGET_SLACK = 0.1
 OnText = Callable[[str], None]
 
 
@@ -41,15 +57,21 @@ class LLMConfig:
     timeout: float
     max_retries: int
     context_window: int
-
-    @property
-    def attempt_timeout(self) -> float:
-        """Each try's share of the time-out, so all tries together stay within it."""
-        return self.timeout / (self.max_retries + 1)
+    total_timeout: float = 600.0
 
     @property
     def endpoint(self) -> str:
         return self.base_url or "OpenAI"
+
+    @property
+    def is_openai(self) -> bool:
+        """OpenAI's own endpoint, which wants `max_completion_tokens` (others read `max_tokens`)."""
+        return self.base_url is None or urlsplit(self.base_url).hostname == OPENAI_HOST
+
+    @property
+    def token_limit(self) -> int:
+        """Where the client stops reading: the budget plus slack for a different tokenizer."""
+        return self.max_tokens + max(16, int(self.max_tokens * BUDGET_SLACK))
 
 
 def llm_config(settings: Settings) -> LLMConfig | None:
@@ -65,6 +87,7 @@ def llm_config(settings: Settings) -> LLMConfig | None:
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
         context_window=settings.llm_context_window or context_window(settings.llm_model),
+        total_timeout=settings.llm_total_timeout,
     )
 
 
@@ -77,18 +100,28 @@ def context_window(model: str) -> int:
 
 
 def make_chat_model(config: LLMConfig) -> Any:
+    import httpx
     from langchain_openai import ChatOpenAI
     from pydantic import SecretStr
 
+    # ChatOpenAI sends its own budget as `max_completion_tokens`, which llama.cpp's server,
+    # among others, ignores; they read `max_tokens`.
+    budget: dict[str, Any] = (
+        {"max_completion_tokens": config.max_tokens}
+        if config.is_openai
+        else {"extra_body": {"max_tokens": config.max_tokens}}
+    )
     return ChatOpenAI(
         model=config.model,
         api_key=SecretStr(config.api_key or "no-key"),  # a local server needs none
         base_url=config.base_url,
         temperature=config.temperature,
-        max_completion_tokens=config.max_tokens,
-        timeout=config.attempt_timeout,
-        max_retries=config.max_retries,
+        # httpx's read time-out is the longest wait for the next bytes: the first token, then
+        # each gap between tokens.
+        timeout=httpx.Timeout(min(config.timeout, config.total_timeout)),
+        max_retries=0,
         stream_usage=True,
+        **budget,
     )
 
 
@@ -97,35 +130,160 @@ class Completion:
     text: str
     prompt_tokens: int | None
     completion_tokens: int | None
+    truncated: bool = False  # stopped at the answer budget, by the server or by the client
 
 
 def complete(
     config: LLMConfig, messages: list[tuple[str, str]], on_text: OnText | None = None
 ) -> Completion:
     """Stream the model's reply, passing each piece to `on_text`; failures become LLMError."""
-    chat = make_chat_model(config)
-    pieces: list[str] = []
-    usage: dict[str, Any] = {}
-    try:
-        for chunk in chat.stream(messages):
-            text = chunk.content if isinstance(chunk.content, str) else ""
-            if text:
-                pieces.append(text)
-                if on_text:
-                    on_text(text)
+    began = time.monotonic()
+    for attempt in range(config.max_retries + 1):
+        reader = StreamReader(config, on_text, began)
+        try:
+            return reader.read(make_chat_model(config).stream(messages))
+        except Exception as error:
+            delay = _retry_delay(error, attempt)
+            spent = time.monotonic() - began
+            if (
+                reader.started
+                or delay is None
+                or attempt == config.max_retries
+                or spent + delay >= config.total_timeout
+            ):
+                raise translate_error(error, config, reader.received) from error
+            time.sleep(delay)
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+class StreamReader:
+    """One try's stream: pieces passed on as they come, the budget and total cap enforced,
+    and an answer that ends without a finish reason, or with no text, refused."""
+
+    def __init__(self, config: LLMConfig, on_text: OnText | None, began: float) -> None:
+        from vectorstore.tokens import encoding_for_model, get_encoding
+
+        self.config = config
+        self.on_text = on_text
+        self.began = began
+        self.encoding = get_encoding(encoding_for_model(config.model))
+        self.pieces: list[str] = []
+        self.tokens = 0
+        self.usage: dict[str, Any] = {}
+        self.finish_reason: str | None = None
+
+    @property
+    def started(self) -> bool:
+        return bool(self.pieces)
+
+    @property
+    def received(self) -> int | None:
+        """Characters of answer received so far; None before the first."""
+        return sum(map(len, self.pieces)) if self.pieces else None
+
+    def read(self, chunks: Iterable[Any]) -> Completion:
+        for chunk in chunks:
             if chunk.usage_metadata:
-                usage = dict(chunk.usage_metadata)
-    except Exception as error:
-        raise translate_error(error, config) from error
-    return Completion("".join(pieces), usage.get("input_tokens"), usage.get("output_tokens"))
+                self.usage = dict(chunk.usage_metadata)
+            self.finish_reason = chunk.response_metadata.get("finish_reason") or self.finish_reason
+            text = chunk.content if isinstance(chunk.content, str) else ""
+            if text and not self._take(text):
+                self.finish_reason = "length"
+                break  # leaving the loop closes the stream, which frees the server's slot
+            if time.monotonic() - self.began > self.config.total_timeout:
+                raise _total_timeout(self.config)
+        return self._completion()
+
+    def _take(self, text: str) -> bool:
+        """Pass a piece on, cut to the budget; False once the budget is spent."""
+        room = self.config.token_limit - self.tokens
+        tokens = self.encoding.encode(text[: room * 16], disallowed_special=())  # no token is longer than 16 characters
+        if len(tokens) > room:
+            text = self.encoding.decode(tokens[:room])
+        self.tokens += min(len(tokens), room)
+        if text:
+            self.pieces.append(text)
+            if self.on_text:
+                self.on_text(text)
+        return len(tokens) <= room and self.tokens < self.config.token_limit
+
+    def _completion(self) -> Completion:
+        text = "".join(self.pieces)
+        if self.finish_reason is None:
+            raise _cut_off(self.config, len(text))
+        if not text.strip():
+            raise LLMError(
+                f"{self.config.endpoint} sent an empty answer",
+                "try again, or try another model; --no-llm answers without it",
+                11,
+            )
+        return Completion(
+            text,
+            self.usage.get("input_tokens"),
+            self.usage.get("output_tokens"),
+            truncated=self.finish_reason == "length",
+        )
 
 
-def translate_error(error: Exception, config: LLMConfig) -> LLMError:
-    """One actionable line, and an exit code, for each way a chat request fails."""
+def _retry_delay(error: Exception, attempt: int) -> float | None:
+    """Seconds to wait before trying again, or None when a new try would not help: only a
+    failed connection (not a time-out), 429 and 5xx are tried again; Retry-After is honoured."""
+    import httpx
     import openai
 
+    status = getattr(error, "status_code", None)
+    connection = isinstance(error, openai.APIConnectionError | httpx.ConnectError) and not (
+        isinstance(error, openai.APITimeoutError)
+    )
+    if not (connection or status == 429 or (status or 0) >= 500):
+        return None
+    response = getattr(error, "response", None)
+    retry_after = response.headers.get("retry-after") if response is not None else None
+    try:
+        return max(0.0, float(retry_after)) if retry_after else 0.5 * 2**attempt
+    except ValueError:  # an HTTP date: wait the default
+        return 0.5 * 2**attempt
+
+
+def _total_timeout(config: LLMConfig) -> LLMError:
+    return LLMError(
+        f"{config.endpoint} was still answering after {config.total_timeout:g} s",
+        "raise ASSISTANT_LLM_TOTAL_TIMEOUT, or lower ASSISTANT_LLM_MAX_TOKENS",
+        9,
+    )
+
+
+def _cut_off(config: LLMConfig, received: int) -> LLMError:
+    return LLMError(
+        f"{config.endpoint} broke off the answer mid-stream (after {received:,} characters, "
+        "with no finish reason)",
+        "try again; --no-llm answers without it",
+        11,
+    )
+
+
+def translate_error(
+    error: Exception, config: LLMConfig, received: int | None = None
+) -> LLMError:
+    """One actionable line, and an exit code, for each way a chat request fails; `received`
+    is how much of the answer had arrived (None: nothing yet)."""
+    import httpx
+    import openai
+
+    if isinstance(error, LLMError):
+        return error
     where = config.endpoint
     status = getattr(error, "status_code", None)
+    if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
+        return LLMError(
+            f"{where} went silent for {config.timeout:g} s mid-answer"
+            if received is not None
+            else f"{where} did not answer within {config.timeout:g} s",
+            "try again, or raise ASSISTANT_REQUEST_TIMEOUT; --no-llm answers without it",
+            9,
+        )
+    if received is not None and isinstance(error, openai.APIConnectionError | httpx.TransportError):
+        return _cut_off(config, received)
     if isinstance(error, openai.AuthenticationError) or status in (401, 403):
         return LLMError(f"{where} rejected the API key (HTTP {status})", "check OPENAI_API_KEY", 5)
     if isinstance(error, openai.NotFoundError) or status == 404:
@@ -140,13 +298,7 @@ def translate_error(error: Exception, config: LLMConfig) -> LLMError:
             "wait and try again, or check your quota",
             7,
         )
-    if isinstance(error, openai.APITimeoutError):
-        return LLMError(
-            f"{where} did not answer within {config.timeout:g} s",
-            "try again, or raise ASSISTANT_REQUEST_TIMEOUT; --no-llm answers without it",
-            9,
-        )
-    if isinstance(error, openai.APIConnectionError):
+    if isinstance(error, openai.APIConnectionError | httpx.TransportError):
         return LLMError(
             f"Cannot connect to {where}",
             "check OPENAI_BASE_URL and that the server is running; --no-llm answers without it",

@@ -83,6 +83,13 @@ def render_sources(answer: Answer, console: Console) -> None:
         console.print(
             Text(f"Removed {shown}: no such passage was given to the model.", style="yellow")
         )
+    if answer.verification.get("truncated"):
+        console.print(
+            Text(
+                "Warning: the answer was cut off at its length budget (ASSISTANT_LLM_MAX_TOKENS).",
+                style="yellow",
+            )
+        )
     if answer.verification.get("uncited"):
         console.print(Text("Warning: this answer cites no passage.", style="yellow"))
     if not answer.citations:

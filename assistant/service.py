@@ -243,7 +243,7 @@ def _extractive(
         "extractive",
         citations,
         passages,
-        verification=verification.report(),
+        verification={**verification.report(), "truncated": False},
     )
 
 
@@ -256,10 +256,11 @@ def _generated(
     article_text: Callable[[str], str | None],
 ) -> Answer:
     try:
-        text, prompt, usage = generate(question, passages, config, on_text)
+        generation = generate(question, passages, config, on_text)
     except LLMError as error:
         error.passages = list(passages)
         raise
+    text, prompt, usage = generation.text, generation.prompt, generation.usage
     if is_refusal(text):
         return Answer(question, text.strip(), True, "llm", passages=prompt.passages, usage=usage)
     verification = verify_answer(text, prompt.passages, idf, article_text)
@@ -270,7 +271,7 @@ def _generated(
         "llm",
         verification.citations,
         prompt.passages,
-        verification=verification.report(),
+        verification={**verification.report(), "truncated": generation.truncated},
         usage=usage,
     )
 

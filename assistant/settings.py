@@ -94,10 +94,23 @@ class Settings(BaseSettings):
         30.0,
         gt=0,
         le=600,
-        description="Seconds one request to a remote model or server may take in all, retries "
-        "included.",
+        description="Seconds to wait on a remote model or server: to connect and for each reply; "
+        "for a streamed LLM answer, for the first token and across any silence between tokens, "
+        "never for the whole of an answer that keeps streaming.",
     )
-    max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed remote request.")
+    llm_total_timeout: float = Field(
+        600.0,
+        gt=0,
+        le=7200,
+        description="Most seconds one LLM answer may take in all, retries included.",
+    )
+    max_retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Retries of a remote request that failed to connect or got HTTP 429 or 5xx; "
+        "an LLM request is retried only before its first token, never after a time-out.",
+    )
 
     @field_validator("home", mode="before")
     @classmethod

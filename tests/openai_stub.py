@@ -18,12 +18,37 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Slow:
+    """A reply streamed one piece every `interval` seconds: slow, but never silent for long."""
+
+    text: str
+    interval: float
+
+
+@dataclass(frozen=True)
+class CutOff:
+    """A reply whose stream breaks off after `text`: no finish reason, connection closed."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """An HTTP error status with extra headers (e.g. Retry-After)."""
+
+    code: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class Script:
-    """What the next requests get: str = reply text; int = HTTP status; "silent"; "drop"."""
+    """What the next requests get: str = reply text; int or Status = HTTP status; Slow; CutOff;
+    "silent" (accepts, never answers); "drop" (closes the connection unanswered)."""
 
     steps: deque[Any] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request
     chunk_size: int = 7  # characters per streamed piece
 
 
@@ -58,6 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         self.script.requests.append(body)
+        self.script.arrivals.append(time.monotonic())
         step = self.script.steps.popleft() if self.script.steps else "Not scripted."
         if callable(step):
             self.script.steps.appendleft(step)  # a responder answers every request from now on
@@ -69,37 +95,45 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         if isinstance(step, int):
-            self._json(
-                step,
-                {
-                    "error": {
-                        "message": f"scripted status {step}",
-                        "type": "test",
-                        "code": str(step),
-                    }
-                },
-            )
+            step = Status(step)
+        if isinstance(step, Status):
+            error = {"message": f"scripted status {step.code}", "type": "test", "code": str(step.code)}
+            self._json(step.code, {"error": error}, step.headers)
             return
-        if body.get("stream"):
-            self._stream(body, str(step))
-        else:
-            self._json(200, _completion(body, str(step)))
+        try:
+            if isinstance(step, Slow | CutOff):
+                self._stream(body, step.text, step)
+            elif body.get("stream"):
+                self._stream(body, str(step))
+            else:
+                self._json(200, _completion(body, str(step)))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading, as it may
 
-    def _json(self, status: int, payload: dict[str, Any]) -> None:
+    def _json(
+        self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, body: dict[str, Any], text: str) -> None:
+    def _stream(self, body: dict[str, Any], text: str, how: Slow | CutOff | None = None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         size = self.script.chunk_size
         for start in range(0, len(text), size):
             self._event(_chunk(body, {"content": text[start : start + size]}, None))
+            if isinstance(how, Slow):
+                time.sleep(how.interval)
+        if isinstance(how, CutOff):
+            self.close_connection = True
+            return
         self._event(_chunk(body, {}, "stop"))
         if (body.get("stream_options") or {}).get("include_usage"):
             usage = {"prompt_tokens": 321, "completion_tokens": 45, "total_tokens": 366}

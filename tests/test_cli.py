@@ -65,6 +65,7 @@ def test_ask_json_follows_the_schema_and_quotes_are_exact(home: Path) -> None:
         "removed_markers": [],
         "unsupported_claims": [],
         "uncited": False,
+        "truncated": False,
     }
     assert answer["abstained"] is False and answer["mode"] == "extractive"
     citations = answer["citations"]
