@@ -1,9 +1,11 @@
 """The chat model: OpenAI or any OpenAI-compatible server, through langchain-openai.
 
-Time-outs fit streaming: ASSISTANT_REQUEST_TIMEOUT bounds connecting, the wait for the first
-token and any silence between tokens, never the length of an answer that keeps streaming (a
-local model on a small CPU can need most of a minute before its first token and then stream
-for minutes). ASSISTANT_LLM_TOTAL_TIMEOUT caps the whole answer, generously.
+Time-outs fit streaming: ASSISTANT_REQUEST_TIMEOUT bounds connecting, the wait for the server
+to accept the question (its response headers) and any silence between tokens, never the length
+of an answer that keeps streaming. Once accepted, the first token may take up to
+ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT: a local model on a 2-core CPU needed 2-3 minutes to read a
+1,400-token prompt. ASSISTANT_LLM_TOTAL_TIMEOUT caps the whole answer, generously. Keep-alive
+pings extend none of these (assistant/sse_watch.py).
 
 Retries are ours, not the client's: only a refused connection, 429 or 5xx that came before
 any token is tried again. A time-out is not: a one-slot local server is still busy with the
@@ -57,6 +59,7 @@ class LLMConfig:
     timeout: float
     max_retries: int
     context_window: int
+    first_token_timeout: float = 300.0
     total_timeout: float = 600.0
 
     @property
@@ -87,6 +90,7 @@ def llm_config(settings: Settings) -> LLMConfig | None:
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
         context_window=settings.llm_context_window or context_window(settings.llm_model),
+        first_token_timeout=settings.llm_first_token_timeout,
         total_timeout=settings.llm_total_timeout,
     )
 
@@ -104,6 +108,8 @@ def make_chat_model(config: LLMConfig) -> Any:
     from langchain_openai import ChatOpenAI
     from pydantic import SecretStr
 
+    from assistant.sse_watch import EventDeadlines
+
     # ChatOpenAI sends its own budget as `max_completion_tokens`, which llama.cpp's server,
     # among others, ignores; they read `max_tokens`.
     budget: dict[str, Any] = (
@@ -116,9 +122,14 @@ def make_chat_model(config: LLMConfig) -> Any:
         api_key=SecretStr(config.api_key or "no-key"),  # a local server needs none
         base_url=config.base_url,
         temperature=config.temperature,
-        # httpx's read time-out is the longest wait for the next bytes: the first token, then
-        # each gap between tokens.
+        # httpx's time-outs bound connecting and the wait for the response headers; then the
+        # stream's deadlines: the first token, and each gap between tokens (pings don't count).
         timeout=httpx.Timeout(min(config.timeout, config.total_timeout)),
+        http_client=httpx.Client(
+            transport=EventDeadlines(
+                min(config.first_token_timeout, config.total_timeout), config.timeout
+            )
+        ),
         max_retries=0,
         stream_usage=True,
         **budget,
@@ -140,8 +151,9 @@ def complete(
     began = time.monotonic()
     for attempt in range(config.max_retries + 1):
         reader = StreamReader(config, on_text, began)
+        chat = make_chat_model(config)
         try:
-            return reader.read(make_chat_model(config).stream(messages))
+            return reader.read(chat.stream(messages))
         except Exception as error:
             delay = _retry_delay(error, attempt)
             spent = time.monotonic() - began
@@ -153,6 +165,8 @@ def complete(
             ):
                 raise translate_error(error, config, reader.received) from error
             time.sleep(delay)
+        finally:
+            chat.http_client.close()
     raise AssertionError("unreachable: the last try returns or raises")
 
 
@@ -197,7 +211,8 @@ class StreamReader:
     def _take(self, text: str) -> bool:
         """Pass a piece on, cut to the budget; False once the budget is spent."""
         room = self.config.token_limit - self.tokens
-        tokens = self.encoding.encode(text[: room * 16], disallowed_special=())  # no token is longer than 16 characters
+        # No token is longer than 16 characters: a huge piece is not encoded whole.
+        tokens = self.encoding.encode(text[: room * 16], disallowed_special=())
         if len(tokens) > room:
             text = self.encoding.decode(tokens[:room])
         self.tokens += min(len(tokens), room)
@@ -262,18 +277,26 @@ def _cut_off(config: LLMConfig, received: int) -> LLMError:
     )
 
 
-def translate_error(
-    error: Exception, config: LLMConfig, received: int | None = None
-) -> LLMError:
+def translate_error(error: Exception, config: LLMConfig, received: int | None = None) -> LLMError:
     """One actionable line, and an exit code, for each way a chat request fails; `received`
     is how much of the answer had arrived (None: nothing yet)."""
     import httpx
     import openai
 
+    from assistant.sse_watch import FirstEventOverdue
+
     if isinstance(error, LLMError):
         return error
     where = config.endpoint
     status = getattr(error, "status_code", None)
+    if _caused_by(error, FirstEventOverdue):
+        return LLMError(
+            f"{where} accepted the question but sent no answer within "
+            f"{config.first_token_timeout:g} s",
+            "try again, or raise ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT (a local model needs longer "
+            "for a long prompt, or fewer passages: -k); --no-llm answers without it",
+            9,
+        )
     if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
         return LLMError(
             f"{where} went silent for {config.timeout:g} s mid-answer"
@@ -313,3 +336,13 @@ def translate_error(
         "try again; --no-llm answers without it",
         8,
     )
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether `error`, or one it was raised from, is a `kind` (the SDK wraps stream errors)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__
+    return False

@@ -95,8 +95,15 @@ class Settings(BaseSettings):
         gt=0,
         le=600,
         description="Seconds to wait on a remote model or server: to connect and for each reply; "
-        "for a streamed LLM answer, for the first token and across any silence between tokens, "
-        "never for the whole of an answer that keeps streaming.",
+        "for a streamed LLM answer, for the server to accept the question and across any "
+        "silence between tokens, never for the whole of an answer that keeps streaming.",
+    )
+    llm_first_token_timeout: float = Field(
+        300.0,
+        gt=0,
+        le=3600,
+        description="Seconds an LLM server that accepted the question may take before its first "
+        "token (a local model reads the prompt first: minutes on a small CPU).",
     )
     llm_total_timeout: float = Field(
         600.0,

@@ -27,6 +27,16 @@ class Slow:
 
 
 @dataclass(frozen=True)
+class Pinging:
+    """Headers at once, then only keep-alive comments every `interval` seconds for `seconds`,
+    as llama.cpp's server sends while it reads a prompt; then the reply `then`, if any."""
+
+    interval: float
+    seconds: float = 30.0
+    then: str | None = None  # the reply streamed after the pings, if any
+
+
+@dataclass(frozen=True)
 class CutOff:
     """A reply whose stream breaks off after `text`: no finish reason, connection closed."""
 
@@ -44,7 +54,7 @@ class Status:
 @dataclass
 class Script:
     """What the next requests get: str = reply text; int or Status = HTTP status; Slow; CutOff;
-    "silent" (accepts, never answers); "drop" (closes the connection unanswered)."""
+    Pinging; "silent" (accepts, never answers); "drop" (closes the connection unanswered)."""
 
     steps: deque[Any] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -97,11 +107,14 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(step, int):
             step = Status(step)
         if isinstance(step, Status):
-            error = {"message": f"scripted status {step.code}", "type": "test", "code": str(step.code)}
+            code = str(step.code)
+            error = {"message": f"scripted status {code}", "type": "test", "code": code}
             self._json(step.code, {"error": error}, step.headers)
             return
         try:
-            if isinstance(step, Slow | CutOff):
+            if isinstance(step, Pinging):
+                self._ping(body, step)
+            elif isinstance(step, Slow | CutOff):
                 self._stream(body, step.text, step)
             elif body.get("stream"):
                 self._stream(body, str(step))
@@ -122,10 +135,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, body: dict[str, Any], text: str, how: Slow | CutOff | None = None) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
+    def _stream(
+        self,
+        body: dict[str, Any],
+        text: str,
+        how: Slow | CutOff | None = None,
+        headers_sent: bool = False,
+    ) -> None:
+        if not headers_sent:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
         size = self.script.chunk_size
         for start in range(0, len(text), size):
             self._event(_chunk(body, {"content": text[start : start + size]}, None))
@@ -140,6 +160,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._event({**_chunk(body, {}, None), "choices": [], "usage": usage})
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
+
+    def _ping(self, body: dict[str, Any], how: Pinging) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        began = time.monotonic()
+        while time.monotonic() - began < how.seconds:
+            self.wfile.write(b": ping\r\n\r\n")
+            self.wfile.flush()
+            time.sleep(how.interval)
+        if how.then is not None:
+            self._stream(body, how.then, headers_sent=True)
 
     def _event(self, payload: dict[str, Any]) -> None:
         self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())

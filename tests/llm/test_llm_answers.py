@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from assistant.answer import REFUSAL
 from assistant.cli.app import app
-from tests.openai_stub import CutOff, Slow, Status, StubServer
+from tests.openai_stub import CutOff, Pinging, Slow, Status, StubServer
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 SAMPLE = "What does Russia claim about South Caucasus Railways?"
@@ -234,6 +234,28 @@ def test_a_silent_server_fails_within_the_time_out_and_is_not_retried(
     assert len(stub.script.requests) == 1
 
 
+def test_keep_alive_pings_do_not_stretch_the_wait_for_the_first_token(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT", "2")
+    stub.then(Pinging(0.3), Pinging(5))
+    for _ in range(2):  # pings more often than the deadline, and less often
+        result = runner.invoke(app, ["ask", SAMPLE])
+        assert time.monotonic() - stub.script.arrivals[-1] < 3.5  # not the 30 s of pings
+        assert result.exit_code == 9
+        assert "accepted the question but sent no answer within 2 s" in result.stderr
+
+
+def test_a_first_token_slower_than_the_request_time_out_is_waited_for(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_REQUEST_TIMEOUT", "1")
+    stub.then(Pinging(0.5, seconds=2.5, then=GROUNDED))  # reads the prompt for 2.5 s
+    code, answer, err = ask_json(SAMPLE)
+    assert code == 0, err
+    assert answer["citations"][0]["supported"] is True  # type: ignore[index]
+
+
 def test_silence_mid_answer_is_a_time_out(
     stub: StubServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -263,7 +285,7 @@ def test_a_failure_before_the_first_token_is_retried(
 ) -> None:
     monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "1")
     stub.then(failure, GROUNDED)
-    code, answer, err = ask_json(SAMPLE)
+    code, _, err = ask_json(SAMPLE)
     assert code == 0, err
     assert len(stub.script.requests) == 2
     if isinstance(failure, Status):
