@@ -141,7 +141,13 @@ class Completion:
     text: str
     prompt_tokens: int | None
     completion_tokens: int | None
-    truncated: bool = False  # stopped at the answer budget, by the server or by the client
+    # The server's finish reason ("stop", "length" at the budget, …), or "budget" when the
+    # client stopped reading past the budget.
+    finish_reason: str = "stop"
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason in ("length", "budget")
 
 
 def complete(
@@ -202,7 +208,7 @@ class StreamReader:
             self.finish_reason = chunk.response_metadata.get("finish_reason") or self.finish_reason
             text = chunk.content if isinstance(chunk.content, str) else ""
             if text and not self._take(text):
-                self.finish_reason = "length"
+                self.finish_reason = "budget"
                 break  # leaving the loop closes the stream, which frees the server's slot
             if time.monotonic() - self.began > self.config.total_timeout:
                 raise _total_timeout(self.config)
@@ -236,7 +242,7 @@ class StreamReader:
             text,
             self.usage.get("input_tokens"),
             self.usage.get("output_tokens"),
-            truncated=self.finish_reason == "length",
+            self.finish_reason,
         )
 
 
