@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.answer import REFUSAL
 from assistant.llm import LLMConfig, OnText, complete
@@ -46,20 +47,26 @@ def _attribute(value: str) -> str:
     return safe(value).replace('"', "'").replace("<", "(").replace(">", ")")
 
 
+def count_tokens(encoding: Any, text: str) -> int:
+    """Tokens in any text: a special token's spelling ("<|endoftext|>") in an article, a
+    question or a reply is plain text here, not an error."""
+    return len(encoding.encode(text, disallowed_special=()))
+
+
 def build_prompt(question: str, passages: Sequence[Passage], config: LLMConfig) -> Prompt:
     """Passages in rank order, as many as fit the context window minus the answer budget."""
     encoding = get_encoding(encoding_for_model(config.model))
     system = load_prompt("answer_system").render(refusal=REFUSAL)
     template = load_prompt("answer_user")
     budget = config.context_window - config.max_tokens - FRAMING_TOKENS
-    used = len(encoding.encode(system)) + len(
-        encoding.encode(template.render(passages="", question=question))
+    used = count_tokens(encoding, system) + count_tokens(
+        encoding, template.render(passages="", question=question)
     )
     kept: list[Passage] = []
     blocks: list[str] = []
     for passage in passages:
         block = format_passage(len(kept) + 1, passage)
-        cost = len(encoding.encode(block + "\n\n"))
+        cost = count_tokens(encoding, block + "\n\n")
         if used + cost > budget:
             continue
         kept.append(passage)
@@ -86,7 +93,7 @@ def generate(
     prompt = build_prompt(question, passages, config)
     completion = complete(config, prompt.messages, on_text)
     encoding = get_encoding(encoding_for_model(config.model))
-    counted = len(encoding.encode(completion.text, disallowed_special=()))
+    counted = count_tokens(encoding, completion.text)
     usage: dict[str, int | None] = {
         "prompt_tokens": completion.prompt_tokens or prompt.tokens,
         "completion_tokens": completion.completion_tokens or counted,

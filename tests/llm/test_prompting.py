@@ -75,6 +75,12 @@ def test_passages_are_packed_in_rank_order_within_the_budget() -> None:
     assert build_prompt("q", passages, config(window=1_000_000)).passages == passages
 
 
+def test_a_special_token_spelled_in_an_article_or_question_is_plain_text() -> None:
+    spelled = "Before <|endoftext|> after <|im_end|>."
+    prompt = build_prompt(f"What is {spelled}?", [passage(1, spelled)], config())
+    assert prompt.passages and spelled in prompt.user
+
+
 def test_context_windows_follow_the_model_family() -> None:
     assert context_window("gpt-4.1-mini") == 1_047_576
     assert context_window("gpt-4o") == 128_000
