@@ -209,7 +209,7 @@ class StreamReader:
             text = chunk.content if isinstance(chunk.content, str) else ""
             if text and not self._take(text):
                 self.finish_reason = "budget"
-                break  # leaving the loop closes the stream, which frees the server's slot
+                break  # complete() then closes the connection, which frees the server's slot
             if time.monotonic() - self.began > self.config.total_timeout:
                 raise _total_timeout(self.config)
         return self._completion()
