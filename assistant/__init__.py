@@ -21,9 +21,9 @@ __all__ = [
 ]
 
 _HOMES = {
-    "REFUSAL": "assistant.answer",
-    "Answer": "assistant.answer",
-    "Citation": "assistant.answer",
+    "REFUSAL": "assistant.answering.answer",
+    "Answer": "assistant.answering.answer",
+    "Citation": "assistant.answering.answer",
     "Settings": "assistant.settings",
     "load_settings": "assistant.settings",
     "ask": "assistant.service",

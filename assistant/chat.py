@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from assistant.answer import Answer
-from assistant.render import byline
+from assistant.answering.answer import Answer
+from assistant.cli.render import byline
 
 _REFERS_BACK = re.compile(
     r"\b(he|she|it|they|him|his|her|hers|its|their|them|there|that|this|those|these|the same)\b"

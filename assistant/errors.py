@@ -18,7 +18,7 @@ from vectorstore.errors import (
 )
 
 if TYPE_CHECKING:
-    from vectorstore.retrieval import Passage
+    from vectorstore.search.retrieval import Passage
 
 __all__ = [
     "ConfigError",

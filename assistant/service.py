@@ -11,7 +11,18 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.answer import REFUSAL, Answer
+from assistant.answering.answer import REFUSAL, Answer
+from assistant.answering.citations import is_refusal, verify_answer
+from assistant.answering.extractive import (
+    Candidate,
+    Idf,
+    answer_extractively,
+    score_sentences,
+    worth_asking,
+)
+from assistant.answering.generate import generate
+from assistant.answering.llm import LLMConfig, OnText, complete, llm_config
+from assistant.answering.prompts import load_prompt
 from assistant.chat import (
     ChatSession,
     Rewrite,
@@ -19,18 +30,19 @@ from assistant.chat import (
     resolve_relative_dates,
     rewrite_heuristically,
 )
-from assistant.citations import is_refusal, verify_answer
 from assistant.errors import ConfigError, EmptyQuestion, InputError, LLMError
-from assistant.extractive import Candidate, Idf, answer_extractively, score_sentences, worth_asking
-from assistant.generate import generate
-from assistant.llm import LLMConfig, OnText, complete, llm_config
-from assistant.prompts import load_prompt
 from assistant.resources import seeds_dir
 from assistant.settings import Settings
-from vectorstore.base import KnowledgeBase, Layout, ServerConfig
-from vectorstore.chunking import ChunkingConfig
-from vectorstore.ingest import IngestReport, Progress, collect
-from vectorstore.retrieval import Mode, Passage
+from vectorstore.ingest.chunking import ChunkingConfig
+from vectorstore.knowledge import (
+    IngestReport,
+    KnowledgeBase,
+    Layout,
+    Progress,
+    ServerConfig,
+    collect,
+)
+from vectorstore.search.retrieval import Mode, Passage
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -41,7 +53,7 @@ MAX_QUESTION_CHARS = 4000
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base the settings describe, with its embedding model."""
     embeddings, layout, chunking = _parts(settings)
-    from vectorstore.embeddings import embedding_model_id
+    from vectorstore.ingest.embeddings import embedding_model_id
 
     return KnowledgeBase.open(layout, embeddings, embedding_model_id(embeddings), chunking)
 
@@ -55,7 +67,7 @@ def rebuild_index(
     """Delete the index and ingest `paths` (default: the seeds) into a new one. Everything that
     can fail is tried first — the paths, reading the articles, the embedding model — so a typo
     or a bad setting leaves the index as it was."""
-    from vectorstore.embeddings import embedding_model_id
+    from vectorstore.ingest.embeddings import embedding_model_id
 
     roots = list(paths) or [seeds_dir()]
     collected = collect(roots, prefix=prefix)
@@ -77,7 +89,7 @@ def rebuild_index(
 
 def _parts(settings: Settings) -> tuple[Embeddings, Layout, ChunkingConfig]:
     """The embedding model, where the index lives and how it is chunked; checked."""
-    from vectorstore.embeddings import make_embeddings
+    from vectorstore.ingest.embeddings import make_embeddings
 
     embeddings = make_embeddings(
         settings.embedding_model,

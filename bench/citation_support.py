@@ -14,11 +14,11 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from assistant.citations import SUPPORT_THRESHOLD, best_quote, mentioned_terms
+from assistant.answering.citations import SUPPORT_THRESHOLD, best_quote, mentioned_terms
 from assistant.resources import seeds_dir
-from vectorstore.base import KnowledgeBase, Layout
-from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
-from vectorstore.retrieval import Passage
+from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id
+from vectorstore.knowledge import KnowledgeBase, Layout
+from vectorstore.search.retrieval import Passage
 
 CLAIMS = [
     (

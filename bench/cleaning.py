@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from vectorstore.articles import Article, load_articles  # noqa: E402
-from vectorstore.text import fold  # noqa: E402
+from vectorstore.ingest.articles import Article, load_articles  # noqa: E402
+from vectorstore.ingest.text import fold  # noqa: E402
 
 DEFAULT_PAGES = REPO.parent / "shared" / "datasets" / "news-html"
 

@@ -42,8 +42,8 @@ def realtimeqa_articles(limit: int) -> list[dict[str, str]]:
 
 
 def measure_ingest(count: int) -> dict[str, float]:
-    from vectorstore.base import KnowledgeBase, Layout
-    from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
+    from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id
+    from vectorstore.knowledge import KnowledgeBase, Layout
 
     home = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     corpus = home / "corpus.jsonl"
@@ -84,8 +84,8 @@ def search_at_size(size: int, queries: int, cache: Path) -> dict[str, float]:
     """Runs in its own process: build a store of `size` chunks, time warm hybrid searches."""
     import numpy as np
 
-    from vectorstore.base import KnowledgeBase, Layout
-    from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
+    from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id
+    from vectorstore.knowledge import KnowledgeBase, Layout
 
     base = json.loads(cache.read_text())
     rng = np.random.default_rng(size)
@@ -162,11 +162,11 @@ def cold_starts() -> dict[str, float]:
 
 def prepare_cache(path: Path, real_chunks: int) -> None:
     """Real chunk texts and vectors to build the size series from, and real questions."""
-    from vectorstore.articles import Article
-    from vectorstore.chunking import split_into_chunks
-    from vectorstore.cleaning import clean_article
-    from vectorstore.embeddings import MiniLMEmbeddings
-    from vectorstore.tokens import install_encodings
+    from vectorstore.ingest.articles import Article
+    from vectorstore.ingest.chunking import split_into_chunks
+    from vectorstore.ingest.cleaning import clean_article
+    from vectorstore.ingest.embeddings import MiniLMEmbeddings
+    from vectorstore.ingest.tokens import install_encodings
 
     install_encodings(Path(tempfile.mkdtemp(prefix="bench-tiktoken-")))
     texts: list[str] = []

@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 from retrieval import DEFAULT_DATA, Search, evaluate, open_index, parse_day, write_table
 
-from vectorstore.base import KnowledgeBase
-from vectorstore.chunking import ChunkingConfig
-from vectorstore.retrieval import RRF_K, reciprocal_rank_fusion
-from vectorstore.store import StoredChunk
-from vectorstore.text import sentence_spans
+from vectorstore.ingest.chunking import ChunkingConfig
+from vectorstore.ingest.text import sentence_spans
+from vectorstore.knowledge import KnowledgeBase
+from vectorstore.search.retrieval import RRF_K, reciprocal_rank_fusion
+from vectorstore.search.store import StoredChunk
 
 POOL = 100
 FUSED = 50  # what the product fuses from each list

@@ -35,9 +35,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vectorstore.base import KnowledgeBase, Layout
-from vectorstore.chunking import ChunkingConfig
-from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id
+from vectorstore.ingest.chunking import ChunkingConfig
+from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id
+from vectorstore.knowledge import KnowledgeBase, Layout
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

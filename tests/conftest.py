@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import HashEmbeddings
-from vectorstore.base import KnowledgeBase, Layout
+from vectorstore.knowledge import KnowledgeBase, Layout
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 
-from vectorstore.text import terms
+from vectorstore.ingest.text import terms
 
 
 class HashEmbeddings:

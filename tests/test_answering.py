@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.answer import REFUSAL, Citation
-from assistant.extractive import answer_extractively, choose, score_sentences
+from assistant.answering.answer import REFUSAL, Citation
+from assistant.answering.extractive import answer_extractively, choose, score_sentences
 from tests.fakes import HashEmbeddings
-from vectorstore.retrieval import Passage, reciprocal_rank_fusion
+from vectorstore.search.retrieval import Passage, reciprocal_rank_fusion
 
 ARTICLE = (
     "Kalugin on railways\n\n"

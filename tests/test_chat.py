@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answer import Answer, Citation
+from assistant.answering.answer import Answer, Citation
 from assistant.chat import ChatSession, Turn, handle_command, names_in, rewrite_heuristically
 from assistant.cli.app import app
-from assistant.render import excerpt_text
+from assistant.cli.render import excerpt_text
 from tests.conftest import REPO
-from vectorstore.retrieval import Passage
+from vectorstore.search.retrieval import Passage
 
 runner = CliRunner()
 

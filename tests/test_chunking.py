@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SEEDS
-from vectorstore.articles import Article, load_articles
-from vectorstore.chunking import ChunkingConfig, split_into_chunks
-from vectorstore.text import sentence_spans
-from vectorstore.tokens import get_encoding, install_encodings
+from vectorstore.ingest.articles import Article, load_articles
+from vectorstore.ingest.chunking import ChunkingConfig, split_into_chunks
+from vectorstore.ingest.text import sentence_spans
+from vectorstore.ingest.tokens import get_encoding, install_encodings
 
 
 @pytest.fixture(autouse=True, scope="module")

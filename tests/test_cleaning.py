@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SEEDS
-from vectorstore.articles import Article, load_articles
-from vectorstore.cleaning import clean_article
-from vectorstore.text import normalize_spaces, sentence_spans
+from vectorstore.ingest.articles import Article, load_articles
+from vectorstore.ingest.cleaning import clean_article
+from vectorstore.ingest.text import normalize_spaces, sentence_spans
 
 
 def seed(article_id: str) -> Article:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answer import REFUSAL
+from assistant.answering.answer import REFUSAL
 from assistant.cli.app import app
 from tests.conftest import SEEDS
 

@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from assistant.cli.app import app
 from tests.conftest import SEEDS
 from tests.fakes import HashEmbeddings
-from vectorstore.articles import Article, Skipped, load_articles
-from vectorstore.base import KnowledgeBase, Layout
 from vectorstore.errors import IdClash, IndexProblem, StorageFull
-from vectorstore.store import REBUILD_HINT, WRITING, local_error
+from vectorstore.ingest.articles import Article, Skipped, load_articles
+from vectorstore.knowledge import KnowledgeBase, Layout
+from vectorstore.search.store import REBUILD_HINT, WRITING, local_error
 
 runner = CliRunner()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.embeddings import MiniLMEmbeddings, embedding_model_id, make_embeddings
 from vectorstore.errors import UserError
+from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id, make_embeddings
 
 
 def test_local_minilm_is_the_default_and_embeds_offline() -> None:

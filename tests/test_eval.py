@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from assistant.cli.app import app
 from assistant.errors import InputError
-from assistant.evaluation import CaseResult, EvalReport, compare, parse_thresholds
-from assistant.golden import load_golden
+from assistant.evaluation.golden import load_golden
+from assistant.evaluation.metrics import CaseResult, EvalReport, compare, parse_thresholds
 from tests.conftest import REPO
 
 GOLDEN = REPO / "tests" / "golden" / "seeds.yaml"

@@ -6,11 +6,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.answer import MARKER
-from assistant.citations import remove_invalid_markers, split_claims, verify_answer
-from vectorstore.cleaning import clean_article
-from vectorstore.retrieval import Passage
-from vectorstore.text import normalize_spaces
+from assistant.answering.answer import MARKER
+from assistant.answering.citations import remove_invalid_markers, split_claims, verify_answer
+from vectorstore.ingest.cleaning import clean_article
+from vectorstore.ingest.text import normalize_spaces
+from vectorstore.search.retrieval import Passage
 
 pieces = st.one_of(
     st.text(min_size=0, max_size=15),

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli.app import app
-from assistant.render import excerpt_text, safe
+from assistant.cli.render import excerpt_text, safe
 from tests.conftest import SEEDS
-from vectorstore.articles import Article, Skipped, load_articles
-from vectorstore.base import KnowledgeBase
+from vectorstore.ingest.articles import Article, Skipped, load_articles
+from vectorstore.knowledge import KnowledgeBase
 
 runner = CliRunner()
 HOSTILE = (

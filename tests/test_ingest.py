@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import HashEmbeddings
-from vectorstore.articles import Article, Skipped, load_articles
-from vectorstore.base import KnowledgeBase, Layout
 from vectorstore.errors import EmbeddingModelMismatch, IndexLocked, InputError
+from vectorstore.ingest.articles import Article, Skipped, load_articles
+from vectorstore.knowledge import KnowledgeBase, Layout
 
 
 def chunk_ids(kb: KnowledgeBase) -> set[str]:
@@ -67,7 +67,7 @@ def test_prune_removes_articles_whose_files_are_gone(
 
 
 def test_rebuild_starts_over(tmp_path: Path, seeds_copy: Path) -> None:
-    from vectorstore.ingest import collect
+    from vectorstore.knowledge import collect
 
     embeddings = HashEmbeddings()
     layout = Layout(tmp_path / "kb")
@@ -252,7 +252,7 @@ def test_an_index_locked_by_another_writer_is_busy_not_damaged(
     `--rebuild`, which would throw the index away."""
     import chromadb
 
-    from vectorstore.store import connect_embedded
+    from vectorstore.search.store import connect_embedded
 
     def locked(*args: object, **kwargs: object) -> None:
         raise RuntimeError("error returned from database: (code: 5) database is locked")

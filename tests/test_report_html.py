@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Answer, Citation
-from assistant.evaluation import CaseResult, EvalReport, Regression, compare
-from assistant.report_html import RunInfo, case_change, git_commit, highlighted, render_report
+from assistant.answering.answer import Answer, Citation
+from assistant.evaluation.metrics import CaseResult, EvalReport, Regression, compare
+from assistant.evaluation.report_html import (
+    RunInfo,
+    case_change,
+    git_commit,
+    highlighted,
+    render_report,
+)
 from tests.conftest import REPO
-from vectorstore.retrieval import Passage
+from vectorstore.search.retrieval import Passage
 
 HOSTILE = "Depot </div><img src=x onerror=\"document.title='pwned'\"> <script>alert(1)</script>"
 ARTICLE = (

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from assistant.cli.app import app
 from assistant.cli.common import StreamPrinter
-from assistant.render import json_text, safe
+from assistant.cli.render import json_text, safe
 
 runner = CliRunner()
 HOSTILE = "\x1b[2J\x1b[H\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07\x07\x9b31m\u202etxt.exe"

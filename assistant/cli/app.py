@@ -53,8 +53,8 @@ class ErrorBoundary(TyperGroup):
 
 def _fail(message: str, code: int) -> None:
     """One line on stderr, safe for the terminal and with no password from a URL."""
-    from assistant.render import safe
-    from vectorstore.text import hide_url_secrets
+    from assistant.cli.render import safe
+    from vectorstore.ingest.text import hide_url_secrets
 
     line = " ".join(safe(hide_url_secrets(message)).split())
     sys.stderr.write(f"error: {line}\n")

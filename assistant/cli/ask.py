@@ -25,8 +25,7 @@ def ask(
 ) -> None:
     """Answer a question from the articles, citing the passages used."""
     from assistant.cli.common import StreamPrinter, from_stdin_if_dash, ingest_progress, open_kb
-    from assistant.errors import LLMError
-    from assistant.render import (
+    from assistant.cli.render import (
         print_json,
         render_answer,
         render_details,
@@ -34,9 +33,10 @@ def ask(
         render_sources,
         stdout,
     )
+    from assistant.errors import LLMError
     from assistant.service import ask as answer_question
     from assistant.service import check_question, ensure_articles
-    from vectorstore.text import hide_url_secrets
+    from vectorstore.ingest.text import hide_url_secrets
 
     question = check_question(from_stdin_if_dash(question))
     settings, kb = open_kb()

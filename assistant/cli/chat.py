@@ -49,10 +49,17 @@ def _take_turn(line: str, session: Any, settings: Any, kb: Any, interactive: boo
     the session goes on."""
     from assistant.chat import Turn, handle_command
     from assistant.cli.common import StreamPrinter
-    from assistant.render import render_answer, render_excerpt, render_sources, safe, stderr, stdout
+    from assistant.cli.render import (
+        render_answer,
+        render_excerpt,
+        render_sources,
+        safe,
+        stderr,
+        stdout,
+    )
     from assistant.service import ask, standalone_question
     from vectorstore.errors import UserError
-    from vectorstore.text import hide_url_secrets
+    from vectorstore.ingest.text import hide_url_secrets
 
     console = stdout()
     if line.startswith("/"):

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
-    from vectorstore.base import KnowledgeBase
-    from vectorstore.ingest import Progress
+    from vectorstore.knowledge import KnowledgeBase, Progress
 
 
 def open_kb() -> tuple[Settings, KnowledgeBase]:
@@ -25,7 +24,7 @@ def ingest_progress(label: str = "Ingesting") -> Iterator[Progress]:
     """A progress bar on stderr (shown on a terminal only) fed by ingest's callback."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from assistant.render import stderr
+    from assistant.cli.render import stderr
 
     console = stderr()
     bar = Progress(
@@ -51,7 +50,7 @@ def task_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]
     """A plain progress bar on stderr (terminal only): done of total."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from assistant.render import stderr
+    from assistant.cli.render import stderr
 
     console = stderr()
     bar = Progress(
@@ -85,7 +84,7 @@ class StreamPrinter:
     def __call__(self, text: str) -> None:
         import sys
 
-        from assistant.render import safe
+        from assistant.cli.render import safe
 
         self.started = True
         sys.stdout.write(safe(text))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from assistant.evaluation import EvalReport, Regression
+    from assistant.evaluation.metrics import EvalReport, Regression
 
 
 def evaluate(
@@ -46,11 +46,11 @@ def evaluate(
 ) -> None:
     """Run a golden set through `ask`; print a table and metrics; gate on a baseline."""
     from assistant.cli.common import open_kb, task_progress
+    from assistant.cli.render import render_eval, stdout
     from assistant.errors import InputError
-    from assistant.evaluation import compare, parse_thresholds, run_eval
-    from assistant.golden import load_golden
-    from assistant.junit import write_junit
-    from assistant.render import render_eval, stdout
+    from assistant.evaluation.golden import load_golden
+    from assistant.evaluation.junit import write_junit
+    from assistant.evaluation.metrics import compare, parse_thresholds, run_eval
     from assistant.service import ask, ensure_articles
 
     thresholds = parse_thresholds(fail_under or [])
@@ -92,7 +92,7 @@ def write_html(
 ) -> None:
     from datetime import datetime
 
-    from assistant.report_html import RunInfo, git_commit, render_report
+    from assistant.evaluation.report_html import RunInfo, git_commit, render_report
 
     info = RunInfo(
         golden=str(golden),

@@ -39,8 +39,8 @@ def ingest(
 ) -> None:
     """Add new and changed articles to the index; unchanged ones cost nothing."""
     from assistant.cli.common import ingest_progress, open_kb
+    from assistant.cli.render import safe, stderr, stdout
     from assistant.errors import InputError
-    from assistant.render import safe, stderr, stdout
     from assistant.service import check_prefix, ingest_paths, rebuild_index
 
     prefix = check_prefix(prefix)

@@ -24,8 +24,8 @@ def search(
 ) -> None:
     """Show the passages that best match a query (hybrid dense + BM25 retrieval)."""
     from assistant.cli.common import from_stdin_if_dash, open_kb
+    from assistant.cli.render import json_text, print_json, render_passages, stdout
     from assistant.errors import InputError
-    from assistant.render import json_text, print_json, render_passages, stdout
     from assistant.service import check_question, search_many
     from assistant.service import search as find
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vectorstore.text import hide_url_secrets
+from vectorstore.ingest.text import hide_url_secrets
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Show the index (location, embedding model, counts) and the effective settings."""
     from assistant.cli.common import open_kb
-    from assistant.render import print_json, safe, stdout
+    from assistant.cli.render import print_json, safe, stdout
 
     settings, kb = open_kb()
     report = {"index": kb.describe(), "settings": shown_settings(settings)}

@@ -56,7 +56,7 @@ def contents(home: Path) -> dict[str, list[str]]:
 # its last write, inside the window where the store is written but its revision is not new.
 KILLED_AT_THE_BUMP = """
 import os, signal, sys
-from vectorstore.store import ChromaStore
+from vectorstore.search.store import ChromaStore
 ChromaStore.bump_revision = lambda self: os.kill(os.getpid(), signal.SIGKILL)
 from assistant.cli.app import main
 sys.argv = ["assistant", "ingest", sys.argv[1]]

@@ -19,7 +19,7 @@ import yaml
 from typer.testing import CliRunner
 
 from assistant.cli.app import app
-from assistant.golden import load_golden
+from assistant.evaluation.golden import load_golden
 from tests.conftest import REPO
 
 GOLDEN = REPO / "tests" / "golden" / "seeds.yaml"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answer import REFUSAL
+from assistant.answering.answer import REFUSAL
 from assistant.cli.app import app
 from tests.openai_stub import CutOff, Pinging, Slow, Status, StubServer
 
@@ -199,7 +199,7 @@ def test_the_budget_is_sent_as_max_tokens_to_a_compatible_server(stub: StubServe
 
 
 def test_openai_itself_gets_max_completion_tokens() -> None:
-    from assistant.llm import LLMConfig, make_chat_model
+    from assistant.answering.llm import LLMConfig, make_chat_model
 
     for base_url in (None, "https://api.openai.com/v1"):
         config = LLMConfig("gpt-4.1-mini", "sk-test", base_url, 0.0, 321, 30.0, 0, 8192)
@@ -317,7 +317,7 @@ def test_an_answer_far_past_the_budget_is_cut_at_the_budget(
     stub.then(GROUNDED + " And more words." * 300_000)  # ~5 MB from a server ignoring the budget
     code, answer, err = ask_json(SAMPLE)
     assert code == 0, err
-    from vectorstore.tokens import get_encoding
+    from vectorstore.ingest.tokens import get_encoding
 
     tokens = len(get_encoding("cl100k_base").encode(str(answer["answer"])))
     assert 100 <= tokens <= 116  # the budget plus the slack for another tokenizer

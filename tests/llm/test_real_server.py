@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assistant.answering.llm import LLMConfig, complete
 from assistant.cli.app import app
-from assistant.llm import LLMConfig, complete
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
@@ -56,7 +56,7 @@ def config(url: str, max_tokens: int) -> LLMConfig:
 def test_the_real_server_stops_a_long_winded_answer_at_the_budget(
     real_server: str, tmp_path: Path
 ) -> None:
-    from vectorstore.tokens import get_encoding, install_encodings
+    from vectorstore.ingest.tokens import get_encoding, install_encodings
 
     install_encodings(tmp_path)  # what opening the knowledge base does in the application
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answer import REFUSAL
+from assistant.answering.answer import REFUSAL
 from assistant.cli.app import app
 from tests.llm.conftest import cassette_texts
 

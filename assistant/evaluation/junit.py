@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from assistant.evaluation import EvalReport
+from assistant.evaluation.metrics import EvalReport
 
 
 def write_junit(report: EvalReport, path: Path, name: str = "golden") -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answer import MARKER, REFUSAL, Citation, marker
-from vectorstore.retrieval import Passage
-from vectorstore.text import looks_like_instruction, sentence_spans, terms
+from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
+from vectorstore.ingest.text import looks_like_instruction, sentence_spans, terms
+from vectorstore.search.retrieval import Passage
 
 # Weight of term coverage against embedding similarity in a sentence's score.
 COVERAGE_WEIGHT = 0.6

@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
-from vectorstore.articles import Article
-from vectorstore.chunking import Chunk
 from vectorstore.errors import (
     EmbeddingModelMismatch,
     IndexLocked,
@@ -29,6 +27,8 @@ from vectorstore.errors import (
     StorageUnwritable,
     UserError,
 )
+from vectorstore.ingest.articles import Article
+from vectorstore.ingest.chunking import Chunk
 
 CHUNKS = "chunks"
 ARTICLES = "articles"

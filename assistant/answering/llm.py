@@ -5,7 +5,7 @@ to accept the question (its response headers) and any silence between tokens, ne
 of an answer that keeps streaming. Once accepted, the first token may take up to
 ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT: a local model on a 2-core CPU needed 2-3 minutes to read a
 1,400-token prompt. ASSISTANT_LLM_TOTAL_TIMEOUT caps the whole answer, generously. Keep-alive
-pings extend none of these (assistant/sse_watch.py).
+pings extend none of these (assistant/answering/sse_watch.py).
 
 Retries are ours, not the client's: only a refused connection, 429 or 5xx that came before
 any token is tried again. A time-out is not: a one-slot local server is still busy with the
@@ -108,7 +108,7 @@ def make_chat_model(config: LLMConfig) -> Any:
     from langchain_openai import ChatOpenAI
     from pydantic import SecretStr
 
-    from assistant.sse_watch import EventDeadlines
+    from assistant.answering.sse_watch import EventDeadlines
 
     # ChatOpenAI sends its own budget as `max_completion_tokens`, which llama.cpp's server,
     # among others, ignores; they read `max_tokens`.
@@ -181,7 +181,7 @@ class StreamReader:
     and an answer that ends without a finish reason, or with no text, refused."""
 
     def __init__(self, config: LLMConfig, on_text: OnText | None, began: float) -> None:
-        from vectorstore.tokens import encoding_for_model, get_encoding
+        from vectorstore.ingest.tokens import encoding_for_model, get_encoding
 
         self.config = config
         self.on_text = on_text
@@ -289,7 +289,7 @@ def translate_error(error: Exception, config: LLMConfig, received: int | None = 
     import httpx
     import openai
 
-    from assistant.sse_watch import FirstEventOverdue
+    from assistant.answering.sse_watch import FirstEventOverdue
 
     if isinstance(error, LLMError):
         return error

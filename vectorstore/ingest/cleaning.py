@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from vectorstore.text import STOPWORDS, normalize_spaces, words
+from vectorstore.ingest.text import STOPWORDS, normalize_spaces, words
 
 _FURNITURE = re.compile(
     r"^(share( this)?|tweet|e-?mail|print|subscribe|sign (up|in)|log ?in|register|follow us\b.*"

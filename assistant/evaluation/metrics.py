@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.answer import Answer
-from assistant.golden import GoldenCase
+from assistant.answering.answer import Answer
+from assistant.evaluation.golden import GoldenCase
 from assistant.settings import Settings
-from vectorstore.base import KnowledgeBase
-from vectorstore.text import fold
+from vectorstore.ingest.text import fold
+from vectorstore.knowledge import KnowledgeBase
 
 # How far a metric may fall below its baseline before the run counts as a regression.
 TOLERANCES = {

@@ -10,9 +10,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from vectorstore.articles import Article
-from vectorstore.text import Span, sentence_spans
-from vectorstore.tokens import DEFAULT_ENCODING, get_encoding
+from vectorstore.ingest.articles import Article
+from vectorstore.ingest.text import Span, sentence_spans
+from vectorstore.ingest.tokens import DEFAULT_ENCODING, get_encoding
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer import MARKER, REFUSAL, Citation
-from vectorstore.retrieval import Passage
-from vectorstore.text import looks_like_instruction, sentence_spans, terms
+from assistant.answering.answer import MARKER, REFUSAL, Citation
+from vectorstore.ingest.text import looks_like_instruction, sentence_spans, terms
+from vectorstore.search.retrieval import Passage
 
 SUPPORT_THRESHOLD = 0.35
 _MARKER_RUN = re.compile(r"^(\s*\[\d{1,3}\])+")

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from vectorstore.text import terms
+from vectorstore.ingest.text import terms
 
 _META = "meta.json"
 # Bumped whenever text.terms() changes, so indexes built with the old terms are rebuilt.

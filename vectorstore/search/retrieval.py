@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from vectorstore.store import StoredChunk
+from vectorstore.search.store import StoredChunk
 
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60

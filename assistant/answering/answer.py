@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from vectorstore.retrieval import Passage
+from vectorstore.search.retrieval import Passage
 
 # The one sentence the assistant says when the articles do not answer; prompts and tests share it.
 REFUSAL = "Not in these articles: none of the passages found answers this question."

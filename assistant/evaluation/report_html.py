@@ -23,9 +23,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import MARKER, Answer, Citation
-from assistant.evaluation import CaseResult, EvalReport, Regression
-from vectorstore.retrieval import Passage
+from assistant.answering.answer import MARKER, Answer, Citation
+from assistant.evaluation.metrics import CaseResult, EvalReport, Regression
+from vectorstore.search.retrieval import Passage
 
 # (metric, label, is a share from 0 to 1); shares are also drawn in the chart.
 METRICS = [

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vectorstore.cleaning import clean_article
 from vectorstore.errors import InputError
-from vectorstore.text import path_text, valid_unicode
+from vectorstore.ingest.cleaning import clean_article
+from vectorstore.ingest.text import path_text, valid_unicode
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.answer import REFUSAL
-from assistant.llm import LLMConfig, OnText, complete
-from assistant.prompts import load_prompt
-from assistant.render import safe
-from vectorstore.retrieval import Passage
-from vectorstore.tokens import encoding_for_model, get_encoding
+from assistant.answering.answer import REFUSAL
+from assistant.answering.llm import LLMConfig, OnText, complete
+from assistant.answering.prompts import load_prompt
+from assistant.cli.render import safe
+from vectorstore.ingest.tokens import encoding_for_model, get_encoding
+from vectorstore.search.retrieval import Passage
 
 # Tokens kept free for the chat format's own framing of the two messages.
 FRAMING_TOKENS = 32

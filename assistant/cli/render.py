@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from assistant.answer import MARKER, Answer
-from vectorstore.retrieval import Passage
+from assistant.answering.answer import MARKER, Answer
+from vectorstore.search.retrieval import Passage
 
 if TYPE_CHECKING:
-    from assistant.evaluation import EvalReport, Regression
+    from assistant.evaluation.metrics import EvalReport, Regression
 
 _CONTROL = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
