@@ -1,7 +1,7 @@
-"""The chat session: conversation state, follow-up rewriting and slash commands.
+"""The chat session: conversation state, one turn (rewrite, ask, record), slash commands.
 
 Everything here is pure or takes its collaborators as arguments, so tests drive it directly;
-the terminal loop lives in cli/chat.py.
+the terminal loop (reading input, rendering) lives in cli/chat.py.
 
 Follow-ups are rewritten into a standalone question before retrieval: by the LLM with
 prompts/condense.txt when one is configured, otherwise by this heuristic:
@@ -22,46 +22,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from assistant.answering.answer import Answer
-from assistant.cli.render import byline
+from assistant.answering.answer import Answer, byline
+from assistant.answering.llm import ChatModel, OnText, complete
+from assistant.answering.prompts import load_prompt
+from assistant.service import ask, check_question
+from assistant.settings import Settings
+from vectorstore.ingest.text import is_name
+from vectorstore.knowledge import KnowledgeBase
 
 _REFERS_BACK = re.compile(
     r"\b(he|she|it|they|him|his|her|hers|its|their|them|there|that|this|those|these|the same)\b"
     r"|^\s*(and|what about|how about)\b",
     re.IGNORECASE,
 )
+# A run of capitalised words or numbered formats ("Trump Route", "3+3"): a candidate name.
 _NAME = re.compile(r"\b(?:[A-Z][\w'’.-]*|\d\+\d)(?:\s+(?:[A-Z][\w'’.-]*|\d\+\d))*")
-_QUESTION_WORDS = {
-    "What",
-    "Who",
-    "Whom",
-    "Whose",
-    "When",
-    "Where",
-    "Why",
-    "How",
-    "Which",
-    "Is",
-    "Are",
-    "Does",
-    "Do",
-    "Did",
-    "Was",
-    "Were",
-    "Can",
-    "Could",
-    "Will",
-    "Would",
-    "And",
-    "Has",
-    "Have",
-    "According",
-    "In",
-    "On",
-    "The",
-    "A",
-    "An",
-}
 HELP = """Commands:
   /help            this list
   /sources         the full passages behind the last answer
@@ -102,10 +77,10 @@ class ChatSession:
 
 
 def names_in(text: str) -> list[str]:
-    """Capitalised phrases ("Trump Route", "Kalugin", "3+3"), question words left out."""
+    """Names and numbered formats ("Trump Route", "Kalugin", "3+3"), question words left out."""
     found = []
     for match in _NAME.finditer(text):
-        words = [w for w in match.group(0).split() if w not in _QUESTION_WORDS]
+        words = [w for w in match.group(0).split() if w[:1].isdigit() or is_name(w)]
         if words:
             found.append(" ".join(words).rstrip("?.,'’s"))
     return list(dict.fromkeys(n for n in found if n))
@@ -146,6 +121,53 @@ def articles_date(session: ChatSession) -> date | None:
         return max(date.fromisoformat(d) for d in dates) if dates else None
     except ValueError:
         return None
+
+
+def take_turn(
+    question: str,
+    session: ChatSession,
+    kb: KnowledgeBase,
+    settings: Settings,
+    on_text: OnText | None = None,
+    on_search: Callable[[str], None] | None = None,
+    chat: ChatModel | None = None,
+) -> Turn:
+    """One question of the conversation: made standalone, answered through `ask` (streamed to
+    `on_text`), and recorded. `on_search` hears what is searched when it differs from what was
+    typed. A failed turn raises and leaves the session as it was."""
+    rewrite = standalone_question(question, session, settings, chat)
+    if on_search and rewrite.search != question:
+        on_search(rewrite.search)
+    answer = ask(
+        kb,
+        rewrite.question,
+        settings,
+        k=session.k,
+        use_llm=session.use_llm,
+        on_text=on_text,
+        search_query=rewrite.search,
+        chat=chat,
+    )
+    turn = Turn(question, rewrite.search, answer)
+    session.turns.append(turn)
+    return turn
+
+
+def standalone_question(
+    question: str, session: ChatSession, settings: Settings, chat: ChatModel | None = None
+) -> Rewrite:
+    """A follow-up made to stand alone: by the LLM when configured and on (then it is both
+    asked and searched), else by the heuristic in the module docstring, whose carried-over
+    names only widen the search: the answer must still fit the user's own words."""
+    question = check_question(question)
+    if session.last is None or not (session.use_llm and settings.llm.configured):
+        return Rewrite(
+            resolve_relative_dates(question, session), rewrite_heuristically(question, session)
+        )
+    prompt = load_prompt("condense").render(history=history_text(session), question=question)
+    reply = complete(settings.llm, [("user", prompt)], chat=chat).text
+    rewritten = " ".join(reply.strip().strip('"').split())
+    return Rewrite(rewritten or question, rewritten or question)
 
 
 def history_text(session: ChatSession, turns: int = 3) -> str:

@@ -5,43 +5,27 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.answering.answer import REFUSAL, Answer
+from assistant.answering.answer import REFUSAL, Answer, Timings
 from assistant.answering.citations import is_refusal, verify_answer
 from assistant.answering.extractive import (
     Candidate,
-    Idf,
     answer_extractively,
     score_sentences,
     worth_asking,
 )
 from assistant.answering.generate import generate
-from assistant.answering.llm import LLMConfig, OnText, complete, llm_config
-from assistant.answering.prompts import load_prompt
-from assistant.chat import (
-    ChatSession,
-    Rewrite,
-    history_text,
-    resolve_relative_dates,
-    rewrite_heuristically,
-)
-from assistant.errors import ConfigError, EmptyQuestion, InputError, LLMError
+from assistant.answering.llm import ChatModel, OnText
+from assistant.errors import EmptyQuestion, InputError, LLMError
 from assistant.resources import seeds_dir
 from assistant.settings import Settings
-from vectorstore.ingest.chunking import ChunkingConfig
-from vectorstore.knowledge import (
-    IngestReport,
-    KnowledgeBase,
-    Layout,
-    Progress,
-    ServerConfig,
-    collect,
-)
+from vectorstore.ingest.collection import collect
+from vectorstore.knowledge import IngestReport, KnowledgeBase, Layout, Progress
 from vectorstore.search.retrieval import Mode, Passage
 
 if TYPE_CHECKING:
@@ -52,10 +36,10 @@ MAX_QUESTION_CHARS = 4000
 
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base the settings describe, with its embedding model."""
-    embeddings, layout, chunking = _parts(settings)
     from vectorstore.ingest.embeddings import embedding_model_id
 
-    return KnowledgeBase.open(layout, embeddings, embedding_model_id(embeddings), chunking)
+    embeddings, layout = _parts(settings)
+    return KnowledgeBase.open(layout, embeddings, embedding_model_id(embeddings), settings.chunking)
 
 
 def rebuild_index(
@@ -79,58 +63,27 @@ def rebuild_index(
             f"No article could be read from {where}{skipped}; the index was left as it was",
             "check the path before rebuilding",
         )
-    embeddings, layout, chunking = _parts(settings)
+    embeddings, layout = _parts(settings)
     embeddings.embed_query("A check that the embedding model answers before the index goes.")
     _, report = KnowledgeBase.rebuild(
-        layout, embeddings, embedding_model_id(embeddings), collected, chunking, progress
+        layout, embeddings, embedding_model_id(embeddings), collected, settings.chunking, progress
     )
     return report
 
 
-def _parts(settings: Settings) -> tuple[Embeddings, Layout, ChunkingConfig]:
-    """The embedding model, where the index lives and how it is chunked; checked."""
+def _parts(settings: Settings) -> tuple[Embeddings, Layout]:
+    """The embedding model and where the index lives."""
     from vectorstore.ingest.embeddings import make_embeddings
 
+    llm = settings.llm  # OpenAI embeddings share the chat model's endpoint
     embeddings = make_embeddings(
         settings.embedding_model,
-        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
-        base_url=settings.openai_base_url,
-        timeout=settings.request_timeout,
-        max_retries=settings.max_retries,
+        api_key=llm.api_key.get_secret_value() if llm.api_key else None,
+        base_url=llm.base_url,
+        timeout=llm.timeout,
+        max_retries=llm.max_retries,
     )
-    try:
-        chunking = ChunkingConfig(settings.chunk_tokens, settings.chunk_overlap_tokens)
-    except ValueError as error:
-        raise ConfigError(
-            f"ASSISTANT_CHUNK_OVERLAP_TOKENS={settings.chunk_overlap_tokens} does not fit "
-            f"ASSISTANT_CHUNK_TOKENS={settings.chunk_tokens}",
-            "keep the overlap under half the chunk size",
-        ) from error
-    try:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        writable = os.access(settings.home, os.W_OK)
-        reason = "permission denied"
-    except OSError as error:
-        writable, reason = False, error.strerror or str(error)
-    if not writable:
-        raise ConfigError(
-            f"Cannot write to ASSISTANT_HOME={settings.home} ({reason})",
-            "set ASSISTANT_HOME to a folder you can write to",
-        )
-    return embeddings, Layout(settings.home, server=_server(settings)), chunking
-
-
-def _server(settings: Settings) -> ServerConfig | None:
-    if not settings.chroma_url:
-        return None
-    return ServerConfig(
-        url=settings.chroma_url,
-        token=settings.chroma_token.get_secret_value() if settings.chroma_token else None,
-        tenant=settings.chroma_tenant,
-        database=settings.chroma_database,
-        timeout=settings.request_timeout,
-        token_header=settings.chroma_token_header,
-    )
+    return embeddings, Layout(settings.home, server=settings.chroma)
 
 
 def ingest_paths(
@@ -206,98 +159,90 @@ def ask(
     use_llm: bool = True,
     on_text: OnText | None = None,
     search_query: str | None = None,
+    chat: ChatModel | None = None,
 ) -> Answer:
     """A cited answer to one question, or the refusal when the articles do not answer it.
 
     With an LLM configured (and `use_llm`), the model writes the answer, streamed to `on_text`;
     otherwise it is extractive. Either way every citation is verified. `search_query`, when
-    given, is what retrieval looks for (a follow-up with its context carried over).
+    given, is what retrieval looks for (a follow-up with its context carried over). `chat` is
+    the chat model to ask instead of the one the settings describe.
     """
     began = time.perf_counter()
     question = check_question(question)
-    passages = kb.search(search_query or question, k=k or settings.top_k)
+    passages = kb.search(search_query or question, k=k or settings.retrieval.top_k)
     retrieved = time.perf_counter()
-    idf = kb.lexical(recheck=False).idf  # the index the search just used
-    candidates = score_sentences(question, passages, idf, kb.embed_texts)
-    config = llm_config(settings) if use_llm else None
-    if config is None:
-        answer = _extractive(
-            question, passages, candidates, settings.min_support, idf, kb.store.article_text
+    candidates = score_sentences(question, passages, kb.idf, kb.embed_texts)
+    min_support = settings.retrieval.min_support
+    if not (use_llm and settings.llm.configured):
+        answer = _extractive(kb, question, passages, candidates, min_support)
+    elif not worth_asking(candidates, min_support):
+        answer = Answer(
+            question=question, text=REFUSAL, mode="llm", abstained=True, passages=passages
         )
-    elif not worth_asking(candidates, settings.min_support):
-        answer = Answer(question, REFUSAL, True, "llm", passages=passages)
     else:
-        answer = _generated(question, passages, config, idf, on_text, kb.store.article_text)
+        answer = _generated(kb, question, passages, settings, on_text, chat)
     done = time.perf_counter()
-    answer.timings = {
-        "retrieve_ms": (retrieved - began) * 1000,
-        "answer_ms": (done - retrieved) * 1000,
-        "total_ms": (done - began) * 1000,
-    }
-    return answer
+    timings = Timings(
+        retrieve_ms=(retrieved - began) * 1000,
+        answer_ms=(done - retrieved) * 1000,
+        total_ms=(done - began) * 1000,
+    )
+    return replace(answer, timings=timings)
 
 
 def _extractive(
+    kb: KnowledgeBase,
     question: str,
     passages: list[Passage],
     candidates: list[Candidate],
     min_support: float,
-    idf: Idf,
-    article_text: Callable[[str], str | None],
 ) -> Answer:
     text, citations = answer_extractively(candidates, min_support)
     cited = [next(p for p in passages if p.chunk_id == c.chunk_id) for c in citations]
-    verification = verify_answer(text, cited, idf, article_text)
+    checked = verify_answer(text, cited, kb.idf, kb.article_text)
     return Answer(
-        question,
-        text,
-        not citations,
-        "extractive",
-        citations,
-        passages,
-        verification={**verification.report(), "truncated": False},
+        question=question,
+        text=text,
+        mode="extractive",
+        abstained=not citations,
+        citations=citations,
+        passages=passages,
+        verification=checked.verification,
     )
 
 
 def _generated(
+    kb: KnowledgeBase,
     question: str,
     passages: list[Passage],
-    config: LLMConfig,
-    idf: Idf,
+    settings: Settings,
     on_text: OnText | None,
-    article_text: Callable[[str], str | None],
+    chat: ChatModel | None,
 ) -> Answer:
     try:
-        generation = generate(question, passages, config, on_text)
+        generation = generate(question, passages, settings.llm, on_text, chat)
     except LLMError as error:
         error.passages = list(passages)
         raise
     text, prompt, usage = generation.text, generation.prompt, generation.usage
     if is_refusal(text):
-        return Answer(question, text.strip(), True, "llm", passages=prompt.passages, usage=usage)
-    verification = verify_answer(text, prompt.passages, idf, article_text)
+        return Answer(
+            question=question,
+            text=text.strip(),
+            mode="llm",
+            abstained=True,
+            passages=prompt.passages,
+            usage=usage,
+        )
+    checked = verify_answer(text, prompt.passages, kb.idf, kb.article_text)
     return Answer(
-        question,
-        verification.text,
-        False,
-        "llm",
-        verification.citations,
-        prompt.passages,
-        verification={**verification.report(), "truncated": generation.truncated},
+        question=question,
+        text=checked.text,
+        mode="llm",
+        abstained=False,
+        citations=checked.citations,
+        passages=prompt.passages,
+        verification=replace(checked.verification, truncated=generation.truncated),
         usage=usage,
     )
-
-
-def standalone_question(question: str, session: ChatSession, settings: Settings) -> Rewrite:
-    """A follow-up made to stand alone: by the LLM when configured and on (then it is both
-    asked and searched), else by the documented heuristic (assistant/chat.py), whose carried-over
-    names only widen the search: the answer must still fit the user's own words."""
-    question = check_question(question)
-    config = llm_config(settings) if session.use_llm else None
-    if session.last is None or config is None:
-        return Rewrite(
-            resolve_relative_dates(question, session), rewrite_heuristically(question, session)
-        )
-    prompt = load_prompt("condense").render(history=history_text(session), question=question)
-    rewritten = " ".join(complete(config, [("user", prompt)]).text.strip().strip('"').split())
-    return Rewrite(rewritten or question, rewritten or question)

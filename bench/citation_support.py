@@ -148,9 +148,9 @@ def main() -> None:
     embeddings = MiniLMEmbeddings()
     kb = KnowledgeBase.open(Layout(home), embeddings, embedding_model_id(embeddings))
     kb.ingest([seeds_dir()])
-    idf = kb.lexical().idf
+    idf = kb.idf
     articles = passages_by_article(kb)
-    text = {article_id: kb.store.article_text(article_id) or "" for article_id in articles}
+    text = {article_id: kb.article_text(article_id) or "" for article_id in articles}
     right = [support(claim, articles[source], idf, text[source]) for source, claim in CLAIMS]
     wrong = [
         support(claim, articles[other], idf, text[other])

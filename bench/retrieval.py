@@ -224,7 +224,7 @@ def main() -> None:
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
 
-    chunking = ChunkingConfig(args.chunk_tokens, args.overlap_tokens)
+    chunking = ChunkingConfig(max_tokens=args.chunk_tokens, overlap_tokens=args.overlap_tokens)
     kb, corpus, questions = open_index(args.data, home, chunking)
     tutorial = tutorial_store(corpus, home, kb.embeddings)
     print()

@@ -61,7 +61,13 @@ def test_follow_up_retrieves_the_right_article(home: Path) -> None:
 
     kb = open_knowledge_base(Settings(home=home))
     session = ChatSession(k=5)
-    asked = Answer("q", "a", False, "extractive", passages=kb.search("Shoigu visit to Baku", k=5))
+    asked = Answer(
+        question="q",
+        text="a",
+        mode="extractive",
+        abstained=False,
+        passages=kb.search("Shoigu visit to Baku", k=5),
+    )
     session.turns.append(
         Turn("What did Shoigu discuss in Baku?", "What did Shoigu discuss in Baku?", asked)
     )
@@ -82,7 +88,16 @@ def test_names_are_capitalised_phrases_without_question_words() -> None:
 def test_relative_dates_resolve_against_the_articles_in_play() -> None:
     passage = Passage(1, 1.0, "c", "a", "t", None, "2025-05-03T11:55", None, "x", 0, 1)
     session = ChatSession(
-        k=5, turns=[Turn("q", "q", Answer("q", "a", False, "extractive", passages=[passage]))]
+        k=5,
+        turns=[
+            Turn(
+                "q",
+                "q",
+                Answer(
+                    question="q", text="a", mode="extractive", abstained=False, passages=[passage]
+                ),
+            )
+        ],
     )
     rewritten = rewrite_heuristically("What happened yesterday and last week?", session)
     assert "yesterday (2025-05-02)" in rewritten
@@ -100,7 +115,12 @@ def answered_session() -> tuple[ChatSession, str]:
     )
     passage = Passage(1, 1.0, "c1", "001", "Title", "ArmInfo", None, None, article, 0, len(article))
     answer = Answer(
-        "Who operates it?", f"{citation.quote} [1]", False, "extractive", [citation], [passage]
+        question="Who operates it?",
+        text=f"{citation.quote} [1]",
+        mode="extractive",
+        abstained=False,
+        citations=[citation],
+        passages=[passage],
     )
     return ChatSession(k=5, turns=[Turn("Who operates it?", "Who operates it?", answer)]), article
 

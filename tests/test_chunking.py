@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,11 +17,6 @@ from vectorstore.ingest.articles import Article, load_articles
 from vectorstore.ingest.chunking import ChunkingConfig, split_into_chunks
 from vectorstore.ingest.text import sentence_spans
 from vectorstore.ingest.tokens import get_encoding, install_encodings
-
-
-@pytest.fixture(autouse=True, scope="module")
-def encodings(tmp_path_factory: pytest.TempPathFactory) -> None:
-    install_encodings(tmp_path_factory.mktemp("tiktoken"))
 
 
 def article(text: str) -> Article:
@@ -138,3 +136,25 @@ def test_sentences_keep_names_abbreviations_initials_and_decimals_whole(
     text: str, sentences: list[str]
 ) -> None:
     assert [text[s.start : s.end] for s in sentence_spans(text)] == sentences
+
+
+def test_chunking_and_prompts_need_nothing_opened_first(tmp_path: Path) -> None:
+    """A fresh process splits an article and packs a prompt with no knowledge base opened:
+    get_encoding installs the bundled encodings itself (here into TMPDIR)."""
+    code = (
+        "from vectorstore.ingest.articles import Article\n"
+        "from vectorstore.ingest.chunking import split_into_chunks\n"
+        "from vectorstore.search.retrieval import Passage\n"
+        "from assistant.answering.generate import build_prompt\n"
+        "from assistant.answering.llm import LLMConfig\n"
+        "text = 'Talks in Baku. ' * 200\n"
+        "assert len(split_into_chunks(Article(id='a', title='t', text=text))) > 1\n"
+        "p = Passage(1, 1.0, 'c', 'a', 't', None, None, None, text, 0, len(text))\n"
+        "assert build_prompt('Where?', [p], LLMConfig()).passages == [p]\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TIKTOKEN_CACHE_DIR"}
+    env["TMPDIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (cache,) = tmp_path.glob("vectorstore-tiktoken-*")
+    assert len(list(cache.iterdir())) == 2

@@ -32,7 +32,7 @@ def article_text(home: Path, article_id: str) -> str:
     from assistant.service import open_knowledge_base
     from assistant.settings import Settings
 
-    text = open_knowledge_base(Settings(home=home)).store.article_text(article_id)
+    text = open_knowledge_base(Settings(home=home)).article_text(article_id)
     assert text is not None
     return text
 

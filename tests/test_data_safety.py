@@ -12,12 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli.app import app
+from assistant.errors import REBUILD, user_error
 from tests.conftest import SEEDS
 from tests.fakes import HashEmbeddings
-from vectorstore.errors import IdClash, IndexProblem, StorageFull
+from vectorstore.errors import IdClash, IndexDamaged, StorageFull
 from vectorstore.ingest.articles import Article, Skipped, load_articles
 from vectorstore.knowledge import KnowledgeBase, Layout
-from vectorstore.search.store import REBUILD_HINT, WRITING, local_error
+from vectorstore.search.store import WRITING, local_error
 
 runner = CliRunner()
 
@@ -182,11 +183,12 @@ def test_a_full_disk_is_never_answered_with_a_rebuild(tmp_path: Path) -> None:
     for message in ("database or disk is full", "No space left on device"):
         error = local_error(str(tmp_path), RuntimeError(message), "cannot be read")
         assert isinstance(error, StorageFull)
-        assert "--rebuild" not in str(error) and "free some space" in str(error)
+        shown = user_error(error)
+        assert "--rebuild" not in str(shown) and "free some space" in str(shown)
     damaged = local_error(str(tmp_path), RuntimeError("file is not a database"), "cannot be read")
-    assert type(damaged) is IndexProblem and damaged.hint == REBUILD_HINT
+    assert type(damaged) is IndexDamaged and user_error(damaged).hint == REBUILD
     unwritable = local_error(str(tmp_path), PermissionError(13, "Permission denied"), "x")
-    assert "--rebuild" not in str(unwritable)
+    assert "--rebuild" not in str(user_error(unwritable))
 
 
 def test_a_store_failure_mid_command_is_one_user_error(

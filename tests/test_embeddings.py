@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.errors import UserError
+from assistant.errors import user_error
+from vectorstore.errors import ConfigurationError
 from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id, make_embeddings
 
 
@@ -28,10 +29,15 @@ def test_openai_embeddings_are_selectable_with_a_timeout_and_retries() -> None:
 
 
 def test_openai_embeddings_without_a_key_or_server_is_a_clear_error() -> None:
-    with pytest.raises(UserError, match="needs an OpenAI API key"):
+    with pytest.raises(ConfigurationError, match="needs an OpenAI API key") as raised:
         make_embeddings("text-embedding-3-small")
+    assert "OPENAI_API_KEY" not in str(raised.value)  # the library names no setting of ours
+    assert "set OPENAI_API_KEY" in str(user_error(raised.value))
 
 
 def test_an_unknown_embedding_model_is_a_clear_error() -> None:
-    with pytest.raises(UserError, match="Unknown embedding model 'bert-huge'"):
+    with pytest.raises(ConfigurationError, match="Unknown embedding model 'bert-huge'") as raised:
         make_embeddings("bert-huge")
+    shown = user_error(raised.value)
+    assert shown.exit_code == 4  # a configuration problem, not a generic failure
+    assert "set ASSISTANT_EMBEDDING_MODEL to all-MiniLM-L6-v2 or one of" in str(shown)

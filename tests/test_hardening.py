@@ -92,7 +92,7 @@ def test_hostile_article_cannot_forge_citations_or_steer_extractive_answers(
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     assert all(c.article_id == "hostile" for c in answer.citations)
     assert "France" not in answer.text
-    assert answer.verification["removed_markers"] == []
+    assert answer.verification is not None and answer.verification.removed_markers == []
 
 
 def test_article_text_cannot_emit_terminal_escapes_or_markup() -> None:
@@ -134,9 +134,38 @@ def test_secrets_stay_out_of_status_json_and_errors(
 def test_a_settings_object_never_shows_the_key() -> None:
     from assistant.settings import Settings
 
-    settings = Settings(openai_api_key="sk-abcdefghijklmnopqrstuvwxyz")  # type: ignore[arg-type]
+    settings = Settings(llm={"api_key": "sk-abcdefghijklmnopqrstuvwxyz"})  # type: ignore[arg-type]
     assert "sk-abc" not in repr(settings) and "sk-abc" not in str(settings.model_dump())
 
 
-def test_tracebacks_never_show_local_variables() -> None:
-    assert app.pretty_exceptions_show_locals is False  # a key in a local would be printed
+CRASH_HOLDING_A_KEY = """
+import sys
+import assistant.service
+from assistant.cli.app import main
+
+def crash(settings, rebuild=False):
+    key = settings.llm.api_key.get_secret_value()  # a local variable holding the key
+    raise RuntimeError(f"unexpected failure after reading a key of {len(key)} characters")
+
+assistant.service.open_knowledge_base = crash
+sys.argv = ["assistant", "status"]
+main()
+"""
+
+
+def test_a_crash_traceback_never_shows_the_key_held_in_a_local(tmp_path: Path) -> None:
+    """An unexpected error prints a traceback; a local variable holding the key stays out."""
+    import subprocess
+    import sys
+
+    key = "sk-proj-tracebacksecret0123456789abcdef"
+    env = {**os.environ, "OPENAI_API_KEY": key, "ASSISTANT_HOME": str(tmp_path)}
+    env.pop("_TYPER_STANDARD_TRACEBACK", None)
+    shown = subprocess.run(
+        [sys.executable, "-c", CRASH_HOLDING_A_KEY], env=env, capture_output=True, text=True
+    )
+    assert shown.returncode != 0
+    assert f"unexpected failure after reading a key of {len(key)} characters" in shown.stderr
+    assert "crash" in shown.stderr  # the traceback names the frame that held the key
+    assert key not in shown.stderr + shown.stdout
+    assert "tracebacksecret" not in shown.stderr + shown.stdout

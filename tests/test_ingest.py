@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import HashEmbeddings
-from vectorstore.errors import EmbeddingModelMismatch, IndexLocked, InputError
+from vectorstore.errors import EmbeddingModelMismatch, IndexBusy, IndexLocked, PathNotFound
 from vectorstore.ingest.articles import Article, Skipped, load_articles
 from vectorstore.knowledge import KnowledgeBase, Layout
 
@@ -67,7 +67,7 @@ def test_prune_removes_articles_whose_files_are_gone(
 
 
 def test_rebuild_starts_over(tmp_path: Path, seeds_copy: Path) -> None:
-    from vectorstore.knowledge import collect
+    from vectorstore.ingest.collection import collect
 
     embeddings = HashEmbeddings()
     layout = Layout(tmp_path / "kb")
@@ -111,7 +111,7 @@ def test_a_second_writer_is_refused_while_one_holds_the_lock(
 
     with (
         FileLock(str(fake_kb.layout.lock)),
-        pytest.raises(IndexLocked, match="Another `assistant ingest`"),
+        pytest.raises(IndexLocked, match="Another ingest is writing to"),
     ):
         fake_kb.ingest([seeds_copy])
 
@@ -140,7 +140,7 @@ def test_bad_files_are_skipped_and_the_rest_ingested(
 
 
 def test_missing_path_is_an_input_error(fake_kb: KnowledgeBase, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="No such file or folder"):
+    with pytest.raises(PathNotFound, match="No such file or folder"):
         fake_kb.ingest([tmp_path / "nowhere"])
 
 
@@ -252,12 +252,15 @@ def test_an_index_locked_by_another_writer_is_busy_not_damaged(
     `--rebuild`, which would throw the index away."""
     import chromadb
 
+    from assistant.errors import user_error
     from vectorstore.search.store import connect_embedded
 
     def locked(*args: object, **kwargs: object) -> None:
         raise RuntimeError("error returned from database: (code: 5) database is locked")
 
     monkeypatch.setattr(chromadb, "PersistentClient", locked)
-    with pytest.raises(IndexLocked, match="is busy") as raised:
+    with pytest.raises(IndexBusy, match="is busy") as raised:
         connect_embedded(tmp_path / "chroma")
-    assert "--rebuild" not in str(raised.value) + str(raised.value.hint)
+    shown = user_error(raised.value)
+    assert "--rebuild" not in str(shown) and shown.exit_code == 3
+    assert "try again when that `assistant ingest` has finished" in str(shown)

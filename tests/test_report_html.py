@@ -93,8 +93,22 @@ def hostile_report() -> EvalReport:
     report = EvalReport(k=5, mode="extractive")
     report.cases = [case("hostile <i>one</i>", True, text), case("twice", False, "It does [1].")]
     report.answers = {
-        "hostile <i>one</i>": Answer("q", text, False, "extractive", [first], [whole]),
-        "twice": Answer("q", "It does [1].", False, "extractive", second, [whole]),
+        "hostile <i>one</i>": Answer(
+            question="q",
+            text=text,
+            mode="extractive",
+            abstained=False,
+            citations=[first],
+            passages=[whole],
+        ),
+        "twice": Answer(
+            question="q",
+            text="It does [1].",
+            mode="extractive",
+            abstained=False,
+            citations=second,
+            passages=[whole],
+        ),
     }
     return report
 

@@ -1,44 +1,37 @@
-"""Errors a user can act on. Each carries a one-line message and how to fix it.
+"""What can go wrong in the knowledge base, in words that name no application.
 
-`assistant.errors` builds on these; the CLI turns any of them into one line on stderr and a
-non-zero exit code.
+Each error says what is wrong in one line. How to fix it depends on the program around the
+knowledge base (which setting, which command), so that program adds the hints and exit codes,
+mapping each class to its own. Attributes carry what a hint may need.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 
-class UserError(Exception):
-    """Something the user can fix; `hint` says how."""
 
-    exit_code = 1
+class KnowledgeBaseError(Exception):
+    """Something about the articles, the index or its configuration a user can act on."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return f"{self.message} — {self.hint}" if self.hint else self.message
 
 
-class InputError(UserError):
-    """A path, file or argument the command cannot use."""
+class PathNotFound(KnowledgeBaseError):
+    """A file or folder given to ingest does not exist."""
 
-    exit_code = 2
-
-
-class IndexProblem(UserError):
-    """The index is missing, unreadable, locked or built with another embedding model."""
-
-    exit_code = 3
+    def __init__(self, path: Path, shown: str | None = None) -> None:
+        super().__init__(f"No such file or folder: {shown or path}")  # shown: printable form
+        self.path = path
 
 
-class EmbeddingModelMismatch(IndexProblem):
-    """The index was built with another embedding model than the one configured."""
+class IdClash(KnowledgeBaseError):
+    """An article would take the id of an article that came from another file."""
 
 
-class IndexLocked(IndexProblem):
-    """Another process is writing to the index."""
+class IndexProblem(KnowledgeBaseError):
+    """The index cannot be used as it is."""
 
 
 class StorageFull(IndexProblem):
@@ -49,11 +42,64 @@ class StorageUnwritable(IndexProblem):
     """The index's folder or database cannot be written (permissions, read-only disk)."""
 
 
-class IdClash(InputError):
-    """An article would take the id of an article that came from another file."""
+class IndexDamaged(IndexProblem):
+    """The local index cannot be opened or read; rebuilding it from the articles recovers."""
 
 
-class EmbeddingUnavailable(UserError):
-    """The embedding model cannot be loaded or reached."""
+class IndexBusy(IndexProblem):
+    """The local index is being written by another process; nothing is wrong with it."""
 
-    exit_code = 4
+
+class IndexLocked(IndexProblem):
+    """Another writer holds the ingest lock of this index."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"Another ingest is writing to {folder}")
+        self.folder = folder
+
+
+class IndexOpening(IndexProblem):
+    """Another process is opening (creating) the local index; it takes a moment."""
+
+
+class EmbeddingModelMismatch(IndexProblem):
+    """The index was built with another embedding model than the one given."""
+
+
+class ServerProblem(IndexProblem):
+    """A Chroma server could not be used."""
+
+
+class ServerRejected(ServerProblem):
+    """The server refused the credentials."""
+
+
+class ServerTimeout(ServerProblem):
+    """The server did not answer within the time-out."""
+
+
+class ServerUnreachable(ServerProblem):
+    """The server could not be reached."""
+
+
+class PackageDamaged(KnowledgeBaseError):
+    """A file an installed package should bring is missing or damaged; reinstalling fixes it.
+    `requirement` names the one package to reinstall, when it is one."""
+
+    def __init__(self, message: str, requirement: str | None = None) -> None:
+        super().__init__(message)
+        self.requirement = requirement
+
+
+class EmbeddingUnavailable(PackageDamaged):
+    """The local embedding model (or a file it needs) cannot be loaded."""
+
+
+class ConfigurationError(KnowledgeBaseError):
+    """A value given to the knowledge base cannot be used. `parameter` names it (one of
+    "embedding_model", "api_key", "server_url"); `choices` lists good values, when known."""
+
+    def __init__(self, message: str, parameter: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.choices = choices

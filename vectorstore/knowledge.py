@@ -1,11 +1,12 @@
 """KnowledgeBase: the store, the embedding model and the lexical index, working as one.
 
-Ingest is incremental: only new or changed articles are chunked and embedded.
+Ingest is incremental: only new or changed articles are chunked and embedded. The ingest side
+(`vectorstore/ingest/`: reading, cleaning, chunking, embedding) feeds the search side
+(`vectorstore/search/`: the Chroma store, the lexical index, fusion); this module joins them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -18,14 +19,23 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vectorstore.errors import IdClash, IndexLocked, StorageFull, StorageUnwritable
-from vectorstore.ingest.articles import Article, Skipped, load_articles
+from vectorstore.errors import (
+    IdClash,
+    IndexLocked,
+    IndexOpening,
+    IndexProblem,
+    StorageFull,
+    StorageUnwritable,
+)
+from vectorstore.ingest.articles import Article, Skipped
 from vectorstore.ingest.chunking import Chunk, ChunkingConfig, split_into_chunks
+from vectorstore.ingest.collection import Collected, collect
 from vectorstore.ingest.tokens import install_encodings
 from vectorstore.search.lexical import LexicalIndex, lexical_text
 from vectorstore.search.retrieval import CANDIDATES, Mode, Passage, fuse, to_passages
 from vectorstore.search.store import (
     WRITING,
+    ChromaConfig,
     ChromaStore,
     StoredArticle,
     connect_embedded,
@@ -40,35 +50,16 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class ServerConfig:
-    """A Chroma server to use instead of the embedded store."""
-
-    url: str
-    token: str | None = None
-    tenant: str | None = None
-    database: str | None = None
-    timeout: float = 30.0
-    token_header: str = "Authorization"
-
-    @property
-    def key(self) -> str:
-        """Names this server's local files (its lexical cache), so stores never mix."""
-        place = f"{self.url.rstrip('/')}|{self.tenant or ''}|{self.database or ''}"
-        return hashlib.sha1(place.encode()).hexdigest()[:12]
-
-    @property
-    def location(self) -> str:
-        details = ", ".join(p for p in (self.tenant, self.database) if p)
-        return f"{self.url} ({details})" if details else self.url
-
-
-@dataclass(frozen=True)
 class Layout:
     """Where a knowledge base keeps its local files, under one home folder. With a server,
     only the lexical cache and the lock are local, named after the server."""
 
     home: Path
-    server: ServerConfig | None = None
+    server: ChromaConfig | None = None
+
+    def __post_init__(self) -> None:
+        if self.server is not None and not self.server.url:
+            object.__setattr__(self, "server", None)  # no URL: the embedded store
 
     @property
     def suffix(self) -> str:
@@ -97,17 +88,7 @@ class Layout:
         return self.server.location if self.server else str(self.chroma)
 
     def connect(self) -> Any:
-        if self.server is None:
-            return connect_embedded(self.chroma)
-        server = self.server
-        return connect_server(
-            server.url,
-            server.token,
-            server.tenant,
-            server.database,
-            server.timeout,
-            server.token_header,
-        )
+        return connect_embedded(self.chroma) if self.server is None else connect_server(self.server)
 
     @property
     def tiktoken(self) -> Path:
@@ -129,6 +110,7 @@ class KnowledgeBase:
         self.layout = layout
         self.chunking = chunking or ChunkingConfig()
         self._lexical: LexicalIndex | None = None
+        # Third-party tiktoken users (OpenAI embeddings) read this cache, never the network.
         install_encodings(layout.tiktoken)
 
     @classmethod
@@ -176,6 +158,10 @@ class KnowledgeBase:
         with writer_lock(self.layout.lock, wait=wait):
             return _ingest(self, collected, prune=prune, progress=progress)
 
+    def article_text(self, article_id: str) -> str | None:
+        """An ingested article's cleaned text (the text all offsets refer to), if stored."""
+        return self.store.article_text(article_id)
+
     def refresh_lexical(self) -> LexicalIndex:
         """Rebuild the lexical index from the store; saved unless a write is in progress."""
         revision = self.store.revision
@@ -208,14 +194,9 @@ class KnowledgeBase:
         except (StorageFull, StorageUnwritable):
             return False  # the index is still read correctly, only not healed yet
 
-    def lexical(self, recheck: bool = True) -> LexicalIndex:
+    def lexical(self) -> LexicalIndex:
         """The lexical index, rebuilt unless it was built from the store as it is now: the
-        same revision, the same number of chunks, and no write in progress or interrupted.
-
-        recheck=False takes the index this object already holds (the one the last search
-        used) without asking the store again."""
-        if self._lexical is not None and not recheck:
-            return self._lexical
+        same revision, the same number of chunks, and no write in progress or interrupted."""
         revision, count = self.store.revision, self.store.chunk_count()
         clean = not revision.startswith(WRITING)
         if clean and self._lexical is not None and self._lexical.matches(revision, count):
@@ -225,6 +206,12 @@ class KnowledgeBase:
             saved if saved and saved.matches(revision, count) else self.refresh_lexical()
         )
         return self._lexical
+
+    def idf(self, term: str) -> float:
+        """How rare a term is among the chunks, by the lexical index the last search used (no
+        second look at the store: each is a round trip to a server)."""
+        index = self._lexical if self._lexical is not None else self.lexical()
+        return index.idf(term)
 
     def search(
         self, query: str, k: int = 5, mode: Mode = "hybrid", candidates: int = CANDIDATES
@@ -283,7 +270,8 @@ def _open_store(layout: Layout, model_id: str) -> ChromaStore:
             remote=True,
             deadline=layout.server.timeout,
         )
-    with _file_lock(layout.open_lock, OPEN_WAIT, f"The index at {layout.chroma} is being opened"):
+    opening = IndexOpening(f"The index at {layout.chroma} is being opened by another process")
+    with _file_lock(layout.open_lock, OPEN_WAIT, opening):
         return ChromaStore(
             layout.connect(),
             model_id,
@@ -299,11 +287,12 @@ OPEN_WAIT = 60.0
 def writer_lock(path: Path, wait: float = 0.0) -> AbstractContextManager[None]:
     """One writer at a time; another one waits up to `wait` seconds, then is told the index
     is busy (never that it is damaged)."""
-    return _file_lock(path, wait, f"Another `assistant ingest` is writing to {path.parent}")
+    return _file_lock(path, wait, IndexLocked(path.parent))
 
 
 @contextmanager
-def _file_lock(path: Path, wait: float, busy: str) -> Iterator[None]:
+def _file_lock(path: Path, wait: float, busy: IndexProblem) -> Iterator[None]:
+    """Hold a lock file, waiting up to `wait` seconds for another holder; then `busy`."""
     from filelock import FileLock, Timeout
 
     try:
@@ -311,7 +300,7 @@ def _file_lock(path: Path, wait: float, busy: str) -> Iterator[None]:
         lock = FileLock(str(path), timeout=wait)
         lock.acquire()
     except Timeout as error:
-        raise IndexLocked(busy, "wait for it to finish and try again") from error
+        raise busy from error
     except OSError as error:
         raise local_error(str(path.parent), error, "cannot be locked") from error
     try:
@@ -346,23 +335,6 @@ class IngestReport:
             f"{self.removed} removed, {len(self.skipped)} skipped; "
             f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
         )
-
-
-@dataclass
-class Collected:
-    """Articles read and cleaned from files, before anything is stored."""
-
-    articles: list[Article]
-    skipped: list[Skipped]
-    files_read: set[str]
-
-
-def collect(paths: Iterable[Path], prefix: str | None = None) -> Collected:
-    """Read every article under `paths` (a missing path is an InputError); nothing is stored.
-    `prefix` goes before every article id of this run (`prefix/story`)."""
-    skipped: list[Skipped] = []
-    articles, files_read = _collect(load_articles(list(paths), prefix=prefix), skipped)
-    return Collected(articles, skipped, files_read)
 
 
 def _ingest(
@@ -441,8 +413,7 @@ def _refuse_clashes(articles: list[Article], manifest: dict[str, StoredArticle])
     more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
     raise IdClash(
         f"{article.source} would replace article '{article.id}' from {stored.source}{more}; "
-        "nothing was stored",
-        "ingest it under its own id prefix (--prefix NAME), or remove the other article first",
+        "nothing was stored"
     )
 
 
@@ -459,29 +430,6 @@ def _other_existing_file(stored_source: str, source: str) -> bool:
         return not os.path.samefile(stored, source)
     except OSError:
         return True
-
-
-def _collect(
-    found: Iterable[Article | Skipped], skipped: list[Skipped]
-) -> tuple[list[Article], set[str]]:
-    """Articles to ingest, the files they came from; skips and repeated ids go to `skipped`."""
-    articles: dict[str, Article] = {}
-    texts: dict[str, str] = {}  # article text -> the id it was first seen under
-    files: set[str] = set()
-    for item in found:
-        if isinstance(item, Skipped):
-            skipped.append(item)
-        elif item.id in articles:
-            first = articles[item.id].source
-            skipped.append(Skipped(item.source, f"same article id '{item.id}' as {first}"))
-        elif item.text in texts:
-            skipped.append(Skipped(item.source, f"same text as article '{texts[item.text]}'"))
-            files.add(item.source)
-        else:
-            articles[item.id] = item
-            texts[item.text] = item.id
-            files.add(item.source)
-    return list(articles.values()), files
 
 
 def _store_articles(kb: KnowledgeBase, articles: list[Article], fingerprint: str) -> Iterator[int]:

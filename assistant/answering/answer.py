@@ -56,19 +56,64 @@ class Citation:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
+class Verification:
+    """What citation verification found wrong with an answer; `truncated`: the model's reply
+    was cut off at its length budget."""
+
+    removed_markers: list[int] = field(default_factory=list)
+    unsupported_claims: list[str] = field(default_factory=list)
+    uncited: bool = False
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens an LLM answer took; `counted` when the API reported none and they were counted."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    counted: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "counted": int(self.counted),
+        }
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Milliseconds spent retrieving, answering, and in all."""
+
+    retrieve_ms: float
+    answer_ms: float
+    total_ms: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {name: round(ms, 1) for name, ms in asdict(self).items()}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Answer:
-    """An answer to one question, ready to render or serialise."""
+    """An answer to one question, ready to render or serialise. `verification` is None when
+    no answer text was checked (the refusal without an LLM call, or the model's refusal);
+    `usage` is None when no LLM was called."""
 
     question: str
     text: str
-    abstained: bool
     mode: Literal["extractive", "llm"]
+    abstained: bool
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    verification: dict[str, Any] = field(default_factory=dict)
-    usage: dict[str, int | None] = field(default_factory=dict)
+    verification: Verification | None = None
+    usage: Usage | None = None
+    timings: Timings | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,7 +123,13 @@ class Answer:
             "mode": self.mode,
             "citations": [asdict(citation) for citation in self.citations],
             "passages": [passage.to_dict() for passage in self.passages],
-            "verification": self.verification,
-            "usage": self.usage,
-            "timings": {name: round(ms, 1) for name, ms in self.timings.items()},
+            "verification": asdict(self.verification) if self.verification else {},
+            "usage": self.usage.to_dict() if self.usage else {},
+            "timings": self.timings.to_dict() if self.timings else {},
         }
+
+
+def byline(title: str, outlet: str | None, published: str | None) -> str:
+    """ "Title — Outlet, date" with whatever is known."""
+    details = ", ".join(part for part in (outlet, published) if part)
+    return f"{title} — {details}" if details else title

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answering.answer import MARKER, REFUSAL, Citation
-from vectorstore.ingest.text import looks_like_instruction, sentence_spans, terms
+from assistant.answering.answer import MARKER, REFUSAL, Citation, Verification
+from vectorstore.ingest.text import is_name, looks_like_instruction, sentence_spans, terms
 from vectorstore.search.retrieval import Passage
 
 SUPPORT_THRESHOLD = 0.35
@@ -27,7 +27,7 @@ Idf = Callable[[str], float]
 
 
 @dataclass
-class Verification:
+class Checked:
     """The verified answer text, its citations, and what verification found wrong."""
 
     text: str
@@ -36,12 +36,13 @@ class Verification:
     unsupported_claims: list[str] = field(default_factory=list)
     uncited: bool = False
 
-    def report(self) -> dict[str, object]:
-        return {
-            "removed_markers": self.removed_markers,
-            "unsupported_claims": self.unsupported_claims,
-            "uncited": self.uncited,
-        }
+    @property
+    def verification(self) -> Verification:
+        return Verification(
+            removed_markers=list(self.removed_markers),
+            unsupported_claims=list(self.unsupported_claims),
+            uncited=self.uncited,
+        )
 
 
 def is_refusal(text: str) -> bool:
@@ -54,11 +55,11 @@ def verify_answer(
     idf: Idf,
     article_text: Callable[[str], str | None] | None = None,
     threshold: float = SUPPORT_THRESHOLD,
-) -> Verification:
+) -> Checked:
     """Check every [n] in `text` against `passages` (numbered from 1). With `article_text`,
     a claim's names are looked for in the whole cited article, else in the passage."""
     cleaned, removed = remove_invalid_markers(text, len(passages))
-    result = Verification(text=cleaned, removed_markers=removed)
+    result = Checked(text=cleaned, removed_markers=removed)
     mentions: dict[str, set[str]] = {}
     for claim, numbers in split_claims(cleaned):
         for n in numbers:
@@ -150,8 +151,7 @@ def best_quote(
 
 def names_of(claim: str) -> set[str]:
     """Terms of the claim's capitalised words after its first (names: France, Gyumri, Kalugin)."""
-    words = claim.split()[1:]
-    return {t for word in words if word[:1].isupper() for t in terms(word)}
+    return {t for word in claim.split()[1:] if is_name(word) for t in terms(word)}
 
 
 def _with_claim(citation: Citation, claim: str, supported: bool) -> Citation:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
-from vectorstore.ingest.text import looks_like_instruction, sentence_spans, terms
+from vectorstore.ingest.text import is_name, looks_like_instruction, sentence_spans, terms
 from vectorstore.search.retrieval import Passage
 
 # Weight of term coverage against embedding similarity in a sentence's score.
@@ -128,7 +128,7 @@ def _share(weights: dict[str, float], found: set[str]) -> float:
 
 def term_weights(question: str, idf: Idf) -> tuple[dict[str, float], set[str]]:
     """The question's content terms weighted by rarity (names counting double), and the names."""
-    names = {t for word in question.split() if word[:1].isupper() for t in terms(word)}
+    names = {t for word in question.split() if is_name(word) for t in terms(word)}
     weights = {
         term: idf(term) * (NAME_WEIGHT if term in names else 1.0)
         for term in dict.fromkeys(terms(question))

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.answering.answer import REFUSAL
-from assistant.answering.llm import LLMConfig, OnText, complete
+from assistant.answering.answer import REFUSAL, Usage
+from assistant.answering.llm import ChatModel, LLMConfig, OnText, complete
 from assistant.answering.prompts import load_prompt
-from assistant.cli.render import safe
+from vectorstore.ingest.text import safe
 from vectorstore.ingest.tokens import encoding_for_model, get_encoding
 from vectorstore.search.retrieval import Passage
 
@@ -58,7 +58,7 @@ def build_prompt(question: str, passages: Sequence[Passage], config: LLMConfig) 
     encoding = get_encoding(encoding_for_model(config.model))
     system = load_prompt("answer_system").render(refusal=REFUSAL)
     template = load_prompt("answer_user")
-    budget = config.context_window - config.max_tokens - FRAMING_TOKENS
+    budget = config.window - config.max_tokens - FRAMING_TOKENS
     used = count_tokens(encoding, system) + count_tokens(
         encoding, template.render(passages="", question=question)
     )
@@ -83,20 +83,26 @@ class Generation:
 
     text: str
     prompt: Prompt
-    usage: dict[str, int | None]
+    usage: Usage
     truncated: bool
 
 
 def generate(
-    question: str, passages: Sequence[Passage], config: LLMConfig, on_text: OnText | None = None
+    question: str,
+    passages: Sequence[Passage],
+    config: LLMConfig,
+    on_text: OnText | None = None,
+    chat: ChatModel | None = None,
 ) -> Generation:
+    """The model's raw reply, the prompt it answered, token usage (counted here when the API
+    reports none), and whether the reply was cut at the answer budget."""
     prompt = build_prompt(question, passages, config)
-    completion = complete(config, prompt.messages, on_text)
+    completion = complete(config, prompt.messages, on_text, chat)
     encoding = get_encoding(encoding_for_model(config.model))
     counted = count_tokens(encoding, completion.text)
-    usage: dict[str, int | None] = {
-        "prompt_tokens": completion.prompt_tokens or prompt.tokens,
-        "completion_tokens": completion.completion_tokens or counted,
-        "counted": int(completion.prompt_tokens is None),
-    }
+    usage = Usage(
+        prompt_tokens=completion.prompt_tokens or prompt.tokens,
+        completion_tokens=completion.completion_tokens or counted,
+        counted=completion.prompt_tokens is None,
+    )
     return Generation(completion.text, prompt, usage, completion.truncated)

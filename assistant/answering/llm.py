@@ -21,11 +21,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from assistant.errors import LLMError
-from assistant.settings import Settings
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from assistant.errors import (
+    LLMError,
+    LLMIncomplete,
+    LLMKeyRejected,
+    LLMModelMissing,
+    LLMRateLimited,
+    LLMServerFailed,
+    LLMTimedOut,
+    LLMUnreachable,
+)
 
 # Context windows of model families, longest prefix first; others default to 8,192 tokens.
 CONTEXT_WINDOWS = (
@@ -45,22 +55,70 @@ OPENAI_HOST = "api.openai.com"
 # before it stops reading, so a server that honours the budget is never cut short.
 BUDGET_SLACK = 0.1
 OnText = Callable[[str], None]
+Messages = list[tuple[str, str]]
 
 
-@dataclass(frozen=True)
-class LLMConfig:
-    """What the assistant needs to call a chat model."""
+class LLMConfig(BaseModel):
+    """The OpenAI-compatible endpoint and the chat model that writes answers."""
 
-    model: str
-    api_key: str | None
-    base_url: str | None
-    temperature: float
-    max_tokens: int
-    timeout: float
-    max_retries: int
-    context_window: int
-    first_token_timeout: float = 300.0
-    total_timeout: float = 600.0
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_key: SecretStr | None = Field(
+        None, description="Key for OpenAI (LLM answers, OpenAI embeddings)."
+    )
+    base_url: str | None = Field(
+        None, description="An OpenAI-compatible server's URL; a local one needs no key."
+    )
+    model: str = Field(
+        "gpt-4.1-mini",
+        description="Chat model for written answers when OPENAI_API_KEY or OPENAI_BASE_URL is set.",
+    )
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature of the LLM.")
+    max_tokens: int = Field(600, ge=16, le=16000, description="Most tokens in one LLM answer.")
+    context_window: int | None = Field(
+        None,
+        ge=1024,
+        description="The model's context window in tokens (default: known for OpenAI models, "
+        "8192 otherwise); passages are packed to fit it minus the answer budget.",
+    )
+    timeout: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Seconds to wait on a remote model or server: to connect and for each reply; "
+        "for a streamed LLM answer, for the server to accept the question and across any "
+        "silence between tokens, never for the whole of an answer that keeps streaming.",
+    )
+    first_token_timeout: float = Field(
+        300.0,
+        gt=0,
+        le=3600,
+        description="Seconds an LLM server that accepted the question may take before its first "
+        "token (a local model reads the prompt first: minutes on a small CPU).",
+    )
+    total_timeout: float = Field(
+        600.0,
+        gt=0,
+        le=7200,
+        description="Most seconds one LLM answer may take in all, retries included.",
+    )
+    max_retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Retries of a remote request that failed to connect or got HTTP 429 or 5xx; "
+        "an LLM request is retried only before its first token, never after a time-out.",
+    )
+
+    @property
+    def configured(self) -> bool:
+        """Whether an endpoint is set: a key (OpenAI) or a server URL."""
+        return bool(self.api_key or self.base_url)
+
+    @property
+    def window(self) -> int:
+        """The context window: as set, else known for the model's family."""
+        return self.context_window or context_window(self.model)
 
     @property
     def endpoint(self) -> str:
@@ -77,22 +135,11 @@ class LLMConfig:
         return self.max_tokens + max(16, int(self.max_tokens * BUDGET_SLACK))
 
 
-def llm_config(settings: Settings) -> LLMConfig | None:
-    """The configured chat model, or None when neither a key nor a server URL is set."""
-    if not settings.llm_configured:
-        return None
-    return LLMConfig(
-        model=settings.llm_model,
-        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
-        base_url=settings.openai_base_url,
-        temperature=settings.llm_temperature,
-        max_tokens=settings.llm_max_tokens,
-        timeout=settings.request_timeout,
-        max_retries=settings.max_retries,
-        context_window=settings.llm_context_window or context_window(settings.llm_model),
-        first_token_timeout=settings.llm_first_token_timeout,
-        total_timeout=settings.llm_total_timeout,
-    )
+class ChatModel(Protocol):
+    """What answering needs of a chat model: a streamed reply. langchain's ChatOpenAI is one;
+    tests inject a scripted fake (tests/fakes.py)."""
+
+    def stream(self, messages: Messages, /) -> Iterable[Any]: ...
 
 
 def context_window(model: str) -> int:
@@ -106,7 +153,6 @@ def context_window(model: str) -> int:
 def make_chat_model(config: LLMConfig) -> Any:
     import httpx
     from langchain_openai import ChatOpenAI
-    from pydantic import SecretStr
 
     from assistant.answering.sse_watch import EventDeadlines
 
@@ -119,7 +165,7 @@ def make_chat_model(config: LLMConfig) -> Any:
     )
     return ChatOpenAI(
         model=config.model,
-        api_key=SecretStr(config.api_key or "no-key"),  # a local server needs none
+        api_key=config.api_key or SecretStr("no-key"),  # a local server needs none
         base_url=config.base_url,
         temperature=config.temperature,
         # httpx's time-outs bound connecting and the wait for the response headers; then the
@@ -151,15 +197,20 @@ class Completion:
 
 
 def complete(
-    config: LLMConfig, messages: list[tuple[str, str]], on_text: OnText | None = None
+    config: LLMConfig,
+    messages: Messages,
+    on_text: OnText | None = None,
+    chat: ChatModel | None = None,
 ) -> Completion:
-    """Stream the model's reply, passing each piece to `on_text`; failures become LLMError."""
+    """Stream the model's reply, passing each piece to `on_text`; failures become LLMError.
+    `chat` is the model to ask; by default the one `config` describes, made for each try."""
     began = time.monotonic()
     for attempt in range(config.max_retries + 1):
         reader = StreamReader(config, on_text, began)
-        chat = make_chat_model(config)
+        made: Any = None if chat is not None else make_chat_model(config)
+        model: ChatModel = chat if chat is not None else made
         try:
-            return reader.read(chat.stream(messages))
+            return reader.read(model.stream(messages))
         except Exception as error:
             delay = _retry_delay(error, attempt)
             spent = time.monotonic() - began
@@ -172,7 +223,8 @@ def complete(
                 raise translate_error(error, config, reader.received) from error
             time.sleep(delay)
         finally:
-            chat.http_client.close()
+            if made is not None:  # ours to close: its connection holds a server's slot
+                made.http_client.close()
     raise AssertionError("unreachable: the last try returns or raises")
 
 
@@ -233,10 +285,9 @@ class StreamReader:
         if self.finish_reason is None:
             raise _cut_off(self.config, len(text))
         if not text.strip():
-            raise LLMError(
+            raise LLMIncomplete(
                 f"{self.config.endpoint} sent an empty answer",
                 "try again, or try another model; --no-llm answers without it",
-                11,
             )
         return Completion(
             text,
@@ -267,19 +318,17 @@ def _retry_delay(error: Exception, attempt: int) -> float | None:
 
 
 def _total_timeout(config: LLMConfig) -> LLMError:
-    return LLMError(
+    return LLMTimedOut(
         f"{config.endpoint} was still answering after {config.total_timeout:g} s",
         "raise ASSISTANT_LLM_TOTAL_TIMEOUT, or lower ASSISTANT_LLM_MAX_TOKENS",
-        9,
     )
 
 
 def _cut_off(config: LLMConfig, received: int) -> LLMError:
-    return LLMError(
+    return LLMIncomplete(
         f"{config.endpoint} broke off the answer mid-stream (after {received:,} characters, "
         "with no finish reason)",
         "try again; --no-llm answers without it",
-        11,
     )
 
 
@@ -296,51 +345,48 @@ def translate_error(error: Exception, config: LLMConfig, received: int | None = 
     where = config.endpoint
     status = getattr(error, "status_code", None)
     if _caused_by(error, FirstEventOverdue):
-        return LLMError(
+        return LLMTimedOut(
             f"{where} accepted the question but sent no answer within "
             f"{config.first_token_timeout:g} s",
             "try again, or raise ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT (a local model needs longer "
             "for a long prompt, or fewer passages: -k); --no-llm answers without it",
-            9,
         )
     if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
-        return LLMError(
+        return LLMTimedOut(
             f"{where} went silent for {config.timeout:g} s mid-answer"
             if received is not None
             else f"{where} did not answer within {config.timeout:g} s",
             "try again, or raise ASSISTANT_REQUEST_TIMEOUT; --no-llm answers without it",
-            9,
         )
     if received is not None and isinstance(error, openai.APIConnectionError | httpx.TransportError):
         return _cut_off(config, received)
     if isinstance(error, openai.AuthenticationError) or status in (401, 403):
-        return LLMError(f"{where} rejected the API key (HTTP {status})", "check OPENAI_API_KEY", 5)
+        return LLMKeyRejected(
+            f"{where} rejected the API key (HTTP {status})", "check OPENAI_API_KEY"
+        )
     if isinstance(error, openai.NotFoundError) or status == 404:
-        return LLMError(
+        return LLMModelMissing(
             f"{where} has no model '{config.model}' (HTTP 404)",
             "set ASSISTANT_LLM_MODEL to a model the endpoint serves",
-            6,
         )
     if isinstance(error, openai.RateLimitError) or status == 429:
-        return LLMError(
+        return LLMRateLimited(
             f"{where} is rate-limiting requests (HTTP 429)",
             "wait and try again, or check your quota",
-            7,
         )
     if isinstance(error, openai.APIConnectionError | httpx.TransportError):
-        return LLMError(
+        return LLMUnreachable(
             f"Cannot connect to {where}",
             "check OPENAI_BASE_URL and that the server is running; --no-llm answers without it",
-            10,
         )
     if isinstance(error, openai.APIStatusError):
-        return LLMError(
-            f"{where} failed with HTTP {status}", "try again later; --no-llm answers without it", 8
+        return LLMServerFailed(
+            f"{where} failed with HTTP {status}",
+            "try again later; --no-llm answers without it",
         )
-    return LLMError(
+    return LLMServerFailed(
         f"The LLM request failed ({type(error).__name__})",
         "try again; --no-llm answers without it",
-        8,
     )
 
 

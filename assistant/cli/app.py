@@ -6,21 +6,22 @@ Commands live one module per group and import heavy libraries only when they run
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from vectorstore.errors import UserError
+from assistant.errors import UserError, user_error
+from vectorstore.errors import KnowledgeBaseError
 
 
 class ErrorBoundary(TyperGroup):
-    """Turns a UserError, or a mistyped option, into one line on stderr and its exit code.
+    """Turns a known error (the assistant's, or the knowledge base's given its hint), or a
+    mistyped option, into one line on stderr and its exit code.
 
-    Anything else propagates: under pytest, or with ASSISTANT_DEBUG=1, a crash stays visible
-    instead of hiding behind a message.
+    Anything else propagates: under pytest, or with ASSISTANT_DEBUG=1 (then known errors too),
+    a crash stays visible instead of hiding behind a message.
     """
 
     def invoke(self, ctx: Any) -> Any:  # click's Context, vendored by typer
@@ -28,10 +29,13 @@ class ErrorBoundary(TyperGroup):
 
         try:
             return super().invoke(ctx)
-        except UserError as error:
-            if os.environ.get("ASSISTANT_DEBUG", "").lower() in ("1", "true", "yes"):
+        except (UserError, KnowledgeBaseError) as error:
+            from assistant.settings import debug_enabled
+
+            if debug_enabled():
                 raise
-            _fail(str(error), error.exit_code)
+            shown = user_error(error)
+            _fail(str(shown), shown.exit_code)
         except UsageError as error:
             command = error.ctx.command_path if error.ctx else "assistant"
             _fail(f"{error.format_message()} — see `{command} --help`", error.exit_code)
@@ -53,8 +57,7 @@ class ErrorBoundary(TyperGroup):
 
 def _fail(message: str, code: int) -> None:
     """One line on stderr, safe for the terminal and with no password from a URL."""
-    from assistant.cli.render import safe
-    from vectorstore.ingest.text import hide_url_secrets
+    from vectorstore.ingest.text import hide_url_secrets, safe
 
     line = " ".join(safe(hide_url_secrets(message)).split())
     sys.stderr.write(f"error: {line}\n")

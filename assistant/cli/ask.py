@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
+
+from assistant.cli.options import AsJSON, NoLLM, Passages
 
 
 def ask(
     question: Annotated[
         str, typer.Argument(help="The question, in quotes; - reads it from standard input.")
     ],
-    k: Annotated[
-        int | None, typer.Option("-k", min=1, max=50, help="Passages to retrieve.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
-    no_llm: Annotated[
-        bool, typer.Option("--no-llm", help="Answer extractively even when an LLM is configured.")
-    ] = False,
+    k: Passages = None,
+    as_json: AsJSON = False,
+    no_llm: NoLLM = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also show mode, token usage and timings.")
     ] = False,
@@ -50,8 +47,7 @@ def ask(
             kb, question, settings, k=k, use_llm=not no_llm, on_text=None if as_json else show
         )
     except LLMError as error:
-        if show.started:
-            sys.stdout.write("\n")
+        show.end_line()
         if as_json:
             print_json(
                 {
@@ -66,8 +62,7 @@ def ask(
     if as_json:
         print_json(answer.to_dict())
         return
-    if show.started:
-        sys.stdout.write("\n")
+    if show.end_line():
         render_sources(answer, console)
     else:
         render_answer(answer, console)

@@ -5,21 +5,21 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING
 
 import typer
+
+from assistant.cli.options import NoLLM, Passages
+
+if TYPE_CHECKING:
+    from assistant.chat import ChatSession
+    from assistant.settings import Settings
+    from vectorstore.knowledge import KnowledgeBase
 
 PROMPT = "› "
 
 
-def chat(
-    k: Annotated[
-        int | None, typer.Option("-k", min=1, max=50, help="Passages per question.")
-    ] = None,
-    no_llm: Annotated[
-        bool, typer.Option("--no-llm", help="Answer extractively even with an LLM set.")
-    ] = False,
-) -> None:
+def chat(k: Passages = None, no_llm: NoLLM = False) -> None:
     """Ask questions in a conversation; follow-ups are understood. Type /help for commands."""
     from assistant.chat import ChatSession
     from assistant.cli.common import open_kb
@@ -27,7 +27,8 @@ def chat(
 
     settings, kb = open_kb()
     ensure_articles(kb)
-    session = ChatSession(k=k or settings.top_k, use_llm=settings.llm_configured and not no_llm)
+    k = k or settings.retrieval.top_k
+    session = ChatSession(k=k, use_llm=settings.llm.configured and not no_llm)
     interactive = sys.stdin.isatty()
     if interactive:
         _enable_history(settings.home / "chat_history")
@@ -40,30 +41,23 @@ def chat(
         except KeyboardInterrupt:
             print()
             continue
-        if line.strip() and not _take_turn(line.strip(), session, settings, kb, interactive):
+        if line.strip() and not _respond(line.strip(), session, settings, kb):
             break
 
 
-def _take_turn(line: str, session: Any, settings: Any, kb: Any, interactive: bool) -> bool:
-    """One command or question; False when the chat should end. A failed turn is reported and
-    the session goes on."""
-    from assistant.chat import Turn, handle_command
+def _respond(line: str, session: ChatSession, settings: Settings, kb: KnowledgeBase) -> bool:
+    """Run a command or answer a question; False when the chat should end. A failed turn is
+    reported and the session goes on."""
+    from assistant.chat import handle_command, take_turn
     from assistant.cli.common import StreamPrinter
-    from assistant.cli.render import (
-        render_answer,
-        render_excerpt,
-        render_sources,
-        safe,
-        stderr,
-        stdout,
-    )
-    from assistant.service import ask, standalone_question
-    from vectorstore.errors import UserError
+    from assistant.cli.render import render_answer, render_excerpt, render_sources, safe, stdout
+    from assistant.errors import UserError, user_error
+    from vectorstore.errors import KnowledgeBaseError
     from vectorstore.ingest.text import hide_url_secrets
 
     console = stdout()
     if line.startswith("/"):
-        reply = handle_command(line, session, settings.llm_configured, kb.store.article_text)
+        reply = handle_command(line, session, settings.llm.configured, kb.article_text)
         if reply.text:
             console.print(safe(reply.text), markup=False)
         if reply.show:
@@ -71,34 +65,23 @@ def _take_turn(line: str, session: Any, settings: Any, kb: Any, interactive: boo
         return not reply.exit
     show = StreamPrinter()
 
+    def searching(query: str) -> None:
+        console.print(f"(searching: {safe(query)})", style="dim", markup=False)
+
     try:
-        rewrite = standalone_question(line, session, settings)
-        if rewrite.search != line:
-            console.print(f"(searching: {safe(rewrite.search)})", style="dim", markup=False)
-        answer = ask(
-            kb,
-            rewrite.question,
-            settings,
-            k=session.k,
-            use_llm=session.use_llm,
-            on_text=show,
-            search_query=rewrite.search,
-        )
+        turn = take_turn(line, session, kb, settings, on_text=show, on_search=searching)
     except KeyboardInterrupt:
         print("\n(answer cancelled)")
         return True
-    except UserError as error:
-        if show.started:
-            print()
-        stderr().print(f"error: {safe(hide_url_secrets(str(error)))}", markup=False)
+    except (UserError, KnowledgeBaseError) as error:
+        show.end_line()
+        sys.stderr.write(f"error: {safe(hide_url_secrets(str(user_error(error))))}\n")
         return True
-    if show.started:
-        print()
-        render_sources(answer, console)
+    if show.end_line():
+        render_sources(turn.answer, console)
     else:
-        render_answer(answer, console)
+        render_answer(turn.answer, console)
     print()
-    session.turns.append(Turn(line, rewrite.search, answer))
     return True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -68,24 +69,26 @@ def task_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]
 
 def from_stdin_if_dash(value: str) -> str:
     """`-` stands for standard input, as in most command-line tools."""
-    import sys
-
     return sys.stdin.read() if value == "-" else value
 
 
 class StreamPrinter:
-    """Writes an answer to stdout as it arrives, made safe for the terminal (a control
-    sequence split across two pieces loses its ESC in the first, so none can form);
-    remembers whether anything was written."""
+    """Writes an answer to stdout as it arrives (ask and chat both use it), made safe for the
+    terminal (a control sequence split across two pieces loses its ESC in the first, so none
+    can form); remembers whether anything was written."""
 
     def __init__(self) -> None:
         self.started = False
 
     def __call__(self, text: str) -> None:
-        import sys
-
-        from assistant.cli.render import safe
+        from vectorstore.ingest.text import safe
 
         self.started = True
         sys.stdout.write(safe(text))
         sys.stdout.flush()
+
+    def end_line(self) -> bool:
+        """Close the streamed line, if any was written; whether one was."""
+        if self.started:
+            sys.stdout.write("\n")
+        return self.started

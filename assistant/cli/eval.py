@@ -8,18 +8,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from assistant.cli.options import NoLLM, Passages
+
 if TYPE_CHECKING:
     from assistant.evaluation.metrics import EvalReport, Regression
 
 
 def evaluate(
     golden: Annotated[Path, typer.Argument(help="The golden file (YAML).")],
-    k: Annotated[
-        int | None, typer.Option("-k", min=1, max=50, help="Passages per question.")
-    ] = None,
-    no_llm: Annotated[
-        bool, typer.Option("--no-llm", help="Extractive answers even with an LLM set.")
-    ] = False,
+    k: Passages = None,
+    no_llm: NoLLM = False,
     baseline: Annotated[
         Path | None,
         typer.Option("--baseline", help="Compare with this saved run; exit 1 on regression."),
@@ -66,7 +64,9 @@ def evaluate(
     settings, kb = open_kb()
     ensure_articles(kb)
     with task_progress("Evaluating", len(cases)) as progress:
-        report = run_eval(kb, cases, settings, ask, k or settings.top_k, not no_llm, progress)
+        report = run_eval(
+            kb, cases, settings, ask, k or settings.retrieval.top_k, not no_llm, progress
+        )
     regression = compare(report, previous or {}, thresholds)
     render_eval(report, previous, regression, stdout())
     for target in (save_baseline, json_out):
@@ -76,7 +76,7 @@ def evaluate(
     if junit is not None:
         write_junit(report, junit)
     if html is not None:
-        write_html(html, report, previous, regression, golden, baseline, settings.llm_model)
+        write_html(html, report, previous, regression, golden, baseline, settings.llm.model)
     if regression:
         raise typer.Exit(1)
 

@@ -15,27 +15,16 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from assistant.answering.answer import MARKER, Answer
+from assistant.answering.answer import MARKER, Answer, byline
+from vectorstore.ingest.text import safe
 from vectorstore.search.retrieval import Passage
 
 if TYPE_CHECKING:
     from assistant.evaluation.metrics import EvalReport, Regression
 
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
-)
-# Characters that reorder or hide what follows them (the right-to-left override U+202E makes
-# "txt.exe" read "exe.txt"): bidi embeddings, overrides, isolates and marks.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
 # What JSON leaves raw with ensure_ascii=False but a terminal may still act on.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-
-
-def safe(text: str) -> str:
-    """Text from outside (articles, ids, file names, model output, server messages) made safe
-    to print: terminal control sequences, control characters and bidi overrides removed. Print
-    it as plain text (rich Text or markup=False), never as markup."""
-    return _BIDI.sub("", _CONTROL.sub("", text))
 
 
 def stdout() -> Console:
@@ -51,12 +40,6 @@ def _console(stderr: bool) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     piped = not (hasattr(stream, "isatty") and stream.isatty())
     return Console(stderr=stderr, highlight=False, soft_wrap=piped)
-
-
-def byline(title: str, outlet: str | None, published: str | None) -> str:
-    """ "Title — Outlet, date" with whatever is known."""
-    details = ", ".join(part for part in (outlet, published) if part)
-    return f"{title} — {details}" if details else title
 
 
 def print_json(data: Any) -> None:
@@ -77,20 +60,21 @@ def render_answer(answer: Answer, console: Console) -> None:
 
 def render_sources(answer: Answer, console: Console) -> None:
     """The verified sources under an answer, and what verification removed or doubts."""
-    removed = answer.verification.get("removed_markers") or []
+    checks = answer.verification
+    removed = checks.removed_markers if checks else []
     if removed:
         shown = ", ".join(f"[{n}]" for n in removed)
         console.print(
             Text(f"Removed {shown}: no such passage was given to the model.", style="yellow")
         )
-    if answer.verification.get("truncated"):
+    if checks and checks.truncated:
         console.print(
             Text(
                 "Warning: the answer was cut off at its length budget (ASSISTANT_LLM_MAX_TOKENS).",
                 style="yellow",
             )
         )
-    if answer.verification.get("uncited"):
+    if checks and checks.uncited:
         console.print(Text("Warning: this answer cites no passage.", style="yellow"))
     if not answer.citations:
         return
@@ -119,9 +103,15 @@ def excerpt_text(text: str, start: int, end: int) -> Text:
 
 
 def render_details(answer: Answer, console: Console) -> None:
-    usage = ", ".join(f"{k} {v}" for k, v in answer.usage.items() if k != "counted")
-    timings = ", ".join(f"{k} {v:.0f}" for k, v in answer.timings.items())
-    console.print(Text(f"mode {answer.mode}; {usage or 'no LLM call'}; {timings}", style="dim"))
+    usage = answer.usage
+    tokens = (
+        f"prompt_tokens {usage.prompt_tokens}, completion_tokens {usage.completion_tokens}"
+        if usage
+        else "no LLM call"
+    )
+    timings = answer.timings.to_dict() if answer.timings else {}
+    spent = ", ".join(f"{name} {ms:.0f}" for name, ms in timings.items())
+    console.print(Text(f"mode {answer.mode}; {tokens}; {spent}", style="dim"))
 
 
 def _answer_text(text: str) -> Text:

@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli.options import AsJSON, Passages
+
 
 def search(
     query: Annotated[
         str | None, typer.Argument(help="What to look for; - reads it from standard input.")
     ] = None,
-    k: Annotated[int | None, typer.Option("-k", min=1, max=50, help="Passages to return.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    k: Passages = None,
+    as_json: AsJSON = False,
     batch: Annotated[
         Path | None,
         typer.Option(
@@ -38,7 +40,7 @@ def search(
     if query is not None:
         query = check_question(from_stdin_if_dash(query))
     settings, kb = open_kb()
-    top = k or settings.top_k
+    top = k or settings.retrieval.top_k
     if batch is not None:
         lines = batch.read_text(encoding="utf-8", errors="replace").splitlines()
         for text, found in search_many(kb, lines, top):

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from vectorstore.ingest.text import hide_url_secrets
+from assistant.cli.options import AsJSON
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
 
-def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+def status(as_json: AsJSON = False) -> None:
     """Show the index (location, embedding model, counts) and the effective settings."""
     from assistant.cli.common import open_kb
     from assistant.cli.render import print_json, safe, stdout
+    from vectorstore.ingest.text import hide_url_secrets
 
     settings, kb = open_kb()
     report = {"index": kb.describe(), "settings": shown_settings(settings)}
@@ -31,12 +32,16 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON."
 
 
 def shown_settings(settings: Settings) -> dict[str, Any]:
-    """The settings as JSON values: a secret shows only whether it is set, a URL never shows
-    its password, and an unset value is null."""
+    """Each documented setting by its variable's name (lower case, without ASSISTANT_), as a
+    JSON value: a secret shows only whether it is set, a URL never shows its password, and an
+    unset value is null."""
     from pydantic import SecretStr
 
+    from vectorstore.ingest.text import hide_url_secrets
+
     shown: dict[str, Any] = {}
-    for name, value in settings.model_dump().items():
+    for variable, value in settings.documented().items():
+        name = variable.lower().removeprefix("assistant_")
         if isinstance(value, SecretStr):
             shown[name] = "set (hidden)" if value.get_secret_value() else None
         elif isinstance(value, str):

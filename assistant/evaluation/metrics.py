@@ -72,7 +72,7 @@ class EvalReport:
         }
 
 
-def score_case(case: GoldenCase, answer: Answer, k: int) -> CaseResult:
+def score_case(case: GoldenCase, answer: Answer, k: int, latency_ms: float = 0.0) -> CaseResult:
     """Compare one answer with its case's expectations."""
     text = fold(answer.text)
     ranks = [p.rank for p in answer.passages[:k] if p.article_id in case.sources]
@@ -112,8 +112,8 @@ def score_case(case: GoldenCase, answer: Answer, k: int) -> CaseResult:
         citations=len(answer.citations),
         citations_from_sources=from_sources,
         unsupported=unsupported,
-        latency_ms=answer.timings.get("total_ms", 0.0),
-        tokens=sum(v or 0 for key, v in answer.usage.items() if key != "counted"),
+        latency_ms=answer.timings.total_ms if answer.timings else latency_ms,
+        tokens=answer.usage.total if answer.usage else 0,
         answer=answer.text,
         facts_found=[phrase for phrase in matched if phrase is not None],
         facts_missing=missing,
@@ -156,12 +156,12 @@ def run_eval(
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalReport:
     """Every case through `ask` (the same call as `assistant ask`), scored."""
-    report = EvalReport(k=k, mode="llm" if use_llm and settings.llm_configured else "extractive")
+    report = EvalReport(k=k, mode="llm" if use_llm and settings.llm.configured else "extractive")
     for done, case in enumerate(cases, start=1):
         began = time.perf_counter()
         answer = ask(kb, case.question, settings, k=k, use_llm=use_llm)
-        answer.timings.setdefault("total_ms", (time.perf_counter() - began) * 1000)
-        report.cases.append(score_case(case, answer, k))
+        measured = (time.perf_counter() - began) * 1000
+        report.cases.append(score_case(case, answer, k, measured))
         report.answers[case.id] = answer
         if progress:
             progress(done, len(cases))

@@ -334,12 +334,12 @@ def _answer_block(case: CaseResult, answer: Answer | None, slug: str) -> str:
     cited = {c.n for c in answer.citations} if answer else set()
     label = " <span class=tag>refused</span>" if case.abstained else ""
     notes = []
-    if answer is not None:
-        removed = answer.verification.get("removed_markers") or []
-        if removed:
-            shown = ", ".join(f"[{n}]" for n in removed)
+    checks = answer.verification if answer is not None else None
+    if checks is not None:
+        if checks.removed_markers:
+            shown = ", ".join(f"[{n}]" for n in checks.removed_markers)
             notes.append(f"Removed {escape(shown)}: no such passage was given to the model.")
-        if answer.verification.get("uncited"):
+        if checks.uncited:
             notes.append("This answer cites no passage.")
     warnings = "".join(f"<p class=warn>{note}</p>" for note in notes)
     return (

@@ -1,9 +1,12 @@
-"""The LLM path end to end over real HTTP, against the scripted OpenAI-compatible server:
-citations verified, invented markers removed, unsupported claims flagged, streaming, refusal,
-and every failure as one line with a distinct exit code and the passages still shown."""
+"""The LLM path: what the assistant does with what a model says, through a fake chat model
+injected at `complete()` (citations verified, invented markers removed, unsupported claims
+flagged, refusal); and end to end over real HTTP against the scripted OpenAI-compatible server
+where HTTP is under test (streaming, --no-llm, every failure as one line with a distinct exit
+code and the passages still shown, the key never shown)."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import time
@@ -11,11 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
-from assistant.answering.answer import REFUSAL
+from assistant.answering.answer import REFUSAL, Answer
 from assistant.cli.app import app
+from assistant.cli.render import render_sources
+from assistant.service import ask, open_knowledge_base
+from assistant.settings import Settings
+from tests.fakes import FakeChatModel
 from tests.openai_stub import CutOff, Pinging, Slow, Status, StubServer
+from vectorstore.knowledge import KnowledgeBase
 
 pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
 SAMPLE = "What does Russia claim about South Caucasus Railways?"
@@ -46,24 +55,38 @@ def ask_json(*args: str) -> tuple[int, dict[str, object], str]:
     )
 
 
-def first_passage_number(stub: StubServer, article_id: str) -> int:
-    user = stub.script.requests[-1]["messages"][1]["content"]
-    for block in user.split("<passage ")[1:]:
+@pytest.fixture
+def kb(seeded_home: Path) -> KnowledgeBase:
+    return open_knowledge_base(Settings(home=seeded_home))
+
+
+def llm_settings(home: Path) -> Settings:
+    return Settings(home=home, llm={"api_key": "sk-unit-fake", "model": "stub-model"})  # type: ignore[arg-type]
+
+
+def first_passage_number(user_message: str, article_id: str) -> int:
+    for block in user_message.split("<passage ")[1:]:
         if f'article="{article_id}"' in block:
             return int(block.split('n="')[1].split('"')[0])
     raise AssertionError(f"{article_id} not in the prompt")
 
 
-def test_sample_question_through_the_llm_cites_001_verified(stub: StubServer) -> None:
-    stub.then(GROUNDED)
-    code, answer, _ = ask_json(SAMPLE)
-    assert code == 0
+def shown(answer: Answer) -> str:
+    """The sources block as the terminal shows it."""
+    console = Console(file=io.StringIO(), width=200)
+    render_sources(answer, console)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_sample_question_through_the_llm_cites_001_verified(kb: KnowledgeBase) -> None:
+    model = FakeChatModel(GROUNDED)
+    answer = ask(kb, SAMPLE, llm_settings(kb.layout.home), chat=model).to_dict()
     assert answer["mode"] == "llm" and answer["abstained"] is False
     citations = answer["citations"]
     assert isinstance(citations, list) and len(citations) == 1
     cited = citations[0]
     # The scripted reply cites [1]; the prompt's first passage is 001's railway passage.
-    assert first_passage_number(stub, "001_50972318ba77ce19") == 1
+    assert first_passage_number(model.requests[-1][1][1], "001_50972318ba77ce19") == 1
     assert cited["article_id"] == "001_50972318ba77ce19"
     assert cited["supported"] is True
     assert "holds a concession to operate Armenia's railway network" in cited["quote"]
@@ -76,33 +99,54 @@ def test_sample_question_through_the_llm_cites_001_verified(stub: StubServer) ->
     assert answer["usage"] == {"prompt_tokens": 321, "completion_tokens": 45, "counted": 0}
 
 
-def test_an_invented_marker_is_removed_and_reported(stub: StubServer) -> None:
-    stub.then(GROUNDED.replace("[1].", "[1][9]."))
-    code, answer, _ = ask_json(SAMPLE)
-    assert code == 0
+def test_usage_is_counted_when_the_api_reports_none(kb: KnowledgeBase) -> None:
+    model = FakeChatModel(GROUNDED, usage=None)
+    usage = ask(kb, SAMPLE, llm_settings(kb.layout.home), chat=model).usage
+    assert usage is not None and usage.counted
+    assert usage.prompt_tokens > 100 and 20 < usage.completion_tokens < 60
+
+
+def test_an_invented_marker_is_removed_and_reported(kb: KnowledgeBase) -> None:
+    settings = llm_settings(kb.layout.home)
+    model = FakeChatModel(GROUNDED.replace("[1].", "[1][9]."), GROUNDED.replace("[1].", "[9]."))
+    answer = ask(kb, SAMPLE, settings, chat=model).to_dict()
     assert "[9]" not in str(answer["answer"])
-    assert answer["verification"]["removed_markers"] == [9]  # type: ignore[index]
-    assert [c["n"] for c in answer["citations"]] == [1]  # type: ignore[union-attr]
-    stub.then(GROUNDED.replace("[1].", "[9]."))
-    assert "Removed [9]: no such passage" in runner.invoke(app, ["ask", SAMPLE]).stdout
+    assert answer["verification"]["removed_markers"] == [9]
+    assert [c["n"] for c in answer["citations"]] == [1]
+    assert "Removed [9]: no such passage" in shown(ask(kb, SAMPLE, settings, chat=model))
 
 
-def test_a_claim_its_passage_does_not_support_is_flagged(stub: StubServer) -> None:
-    stub.then("The Eiffel Tower was repainted gold by volunteers last spring [1].")
-    code, answer, _ = ask_json(SAMPLE)
-    assert code == 0
-    assert answer["verification"]["unsupported_claims"] == [  # type: ignore[index]
+def test_a_claim_its_passage_does_not_support_is_flagged(kb: KnowledgeBase) -> None:
+    invented = "The Eiffel Tower was repainted gold by volunteers last spring [1]."
+    answer = ask(kb, SAMPLE, llm_settings(kb.layout.home), chat=FakeChatModel(invented))
+    assert answer.verification is not None
+    assert answer.verification.unsupported_claims == [
         "The Eiffel Tower was repainted gold by volunteers last spring."
     ]
-    assert answer["citations"][0]["supported"] is False  # type: ignore[index]
-    stub.then("The Eiffel Tower was repainted gold by volunteers last spring [1].")
-    assert "UNSUPPORTED" in runner.invoke(app, ["ask", SAMPLE]).stdout
+    assert answer.citations[0].supported is False
+    assert "UNSUPPORTED" in shown(answer)
 
 
-def test_an_answer_citing_nothing_is_flagged(stub: StubServer) -> None:
-    stub.then("Russia runs the railways.")
-    _, answer, _ = ask_json(SAMPLE)
-    assert answer["verification"]["uncited"] is True  # type: ignore[index]
+def test_an_answer_citing_nothing_is_flagged(kb: KnowledgeBase) -> None:
+    model = FakeChatModel("Russia runs the railways.")
+    answer = ask(kb, SAMPLE, llm_settings(kb.layout.home), chat=model)
+    assert answer.verification is not None and answer.verification.uncited is True
+    assert "cites no passage" in shown(answer)
+
+
+def test_the_model_refusing_gives_an_abstained_answer_without_citations(
+    kb: KnowledgeBase,
+) -> None:
+    answer = ask(kb, SAMPLE, llm_settings(kb.layout.home), chat=FakeChatModel(REFUSAL))
+    assert answer.abstained is True and answer.citations == []
+    assert answer.text == REFUSAL
+
+
+def test_nothing_relevant_retrieved_means_no_llm_call(kb: KnowledgeBase) -> None:
+    model = FakeChatModel()
+    answer = ask(kb, "What is the capital of Kazakhstan?", llm_settings(kb.layout.home), chat=model)
+    assert answer.abstained is True and answer.text == REFUSAL
+    assert model.requests == []
 
 
 def test_streamed_pieces_are_assembled_and_shown_before_the_sources(stub: StubServer) -> None:
@@ -114,21 +158,6 @@ def test_streamed_pieces_are_assembled_and_shown_before_the_sources(stub: StubSe
     assert result.stdout.index("Sources") > len(GROUNDED)
     assert "\x1b[" not in result.stdout  # a pipe gets no ANSI codes
     assert stub.script.requests[-1]["stream"] is True
-
-
-def test_the_model_refusing_gives_an_abstained_answer_without_citations(stub: StubServer) -> None:
-    stub.then(REFUSAL)
-    code, answer, _ = ask_json(SAMPLE)
-    assert code == 0
-    assert answer["abstained"] is True and answer["citations"] == []
-    assert answer["answer"] == REFUSAL
-
-
-def test_nothing_relevant_retrieved_means_no_llm_call(stub: StubServer) -> None:
-    code, answer, _ = ask_json("What is the capital of Kazakhstan?")
-    assert code == 0
-    assert answer["abstained"] is True and answer["answer"] == REFUSAL
-    assert stub.script.requests == []
 
 
 def test_no_llm_flag_forces_the_extractive_answer(stub: StubServer) -> None:
@@ -202,7 +231,14 @@ def test_openai_itself_gets_max_completion_tokens() -> None:
     from assistant.answering.llm import LLMConfig, make_chat_model
 
     for base_url in (None, "https://api.openai.com/v1"):
-        config = LLMConfig("gpt-4.1-mini", "sk-test", base_url, 0.0, 321, 30.0, 0, 8192)
+        config = LLMConfig(
+            model="gpt-4.1-mini",
+            api_key="sk-test",  # type: ignore[arg-type]
+            base_url=base_url,
+            max_tokens=321,
+            max_retries=0,
+            context_window=8192,
+        )
         payload = make_chat_model(config)._get_request_payload([("user", "hi")])
         assert payload["max_completion_tokens"] == 321
         assert "max_tokens" not in payload and "max_tokens" not in payload.get("extra_body", {})

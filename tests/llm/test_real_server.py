@@ -50,7 +50,14 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def config(url: str, max_tokens: int) -> LLMConfig:
-    return LLMConfig("qwen2.5-coder-0.5b-instruct", None, url, 0.0, max_tokens, 60.0, 0, 8192)
+    return LLMConfig(
+        model="qwen2.5-coder-0.5b-instruct",
+        base_url=url,
+        max_tokens=max_tokens,
+        timeout=60.0,
+        max_retries=0,
+        context_window=8192,
+    )
 
 
 def test_the_real_server_stops_a_long_winded_answer_at_the_budget(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vectorstore.errors import InputError
+from vectorstore.errors import PathNotFound
 from vectorstore.ingest.cleaning import clean_article
 from vectorstore.ingest.text import path_text, valid_unicode
 
@@ -62,10 +62,7 @@ def load_articles(paths: Iterable[Path], prefix: str | None = None) -> Iterator[
     roots = [root.absolute() for root in paths]
     for root in roots:
         if not root.exists():
-            raise InputError(
-                f"No such file or folder: {path_text(root)}",
-                "check the path, or run `assistant ingest` with no path for the bundled seeds",
-            )
+            raise PathNotFound(root, shown=path_text(root))
     for root in roots:
         for path in _files_under(root):
             if isinstance(path, Skipped):

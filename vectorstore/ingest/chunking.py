@@ -10,22 +10,32 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
 from vectorstore.ingest.articles import Article
 from vectorstore.ingest.text import Span, sentence_spans
 from vectorstore.ingest.tokens import DEFAULT_ENCODING, get_encoding
 
 
-@dataclass(frozen=True)
-class ChunkingConfig:
+class ChunkingConfig(BaseModel):
     """How articles are cut; its fingerprint decides when stored chunks are out of date."""
 
-    max_tokens: int = 200
-    overlap_tokens: int = 40
-    encoding: str = DEFAULT_ENCODING
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def __post_init__(self) -> None:
-        if self.max_tokens < 16 or not 0 <= self.overlap_tokens < self.max_tokens // 2:
-            raise ValueError("need max_tokens >= 16 and 0 <= overlap_tokens < max_tokens / 2")
+    max_tokens: int = Field(200, ge=16, description="Most tokens in one chunk.")
+    overlap_tokens: int = Field(
+        40, ge=0, description="Tokens of whole sentences repeated between neighbouring chunks."
+    )
+    encoding: str = Field(DEFAULT_ENCODING, description="The tiktoken encoding that counts.")
+
+    @model_validator(mode="after")
+    def _overlap_fits(self) -> ChunkingConfig:
+        if self.overlap_tokens >= self.max_tokens // 2:
+            raise ValueError(
+                f"an overlap of {self.overlap_tokens} tokens does not fit chunks of "
+                f"{self.max_tokens} tokens: keep the overlap under half the chunk size"
+            )
+        return self
 
     @property
     def fingerprint(self) -> str:

