@@ -3,6 +3,7 @@ settings, and (see pyproject) the network blocked."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -47,12 +48,30 @@ def fake_kb(tmp_path: Path) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A home with the seeds ingested by the real embedding model, shared by CLI tests."""
+def seeded_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with the seeds ingested by the real embedding model, built once per test run:
+    under pytest-xdist the first worker builds it and the others wait for it."""
+    from filelock import FileLock
+
     from assistant.service import ingest_paths, open_knowledge_base
     from assistant.settings import Settings
 
-    home = tmp_path_factory.mktemp("seeded")
-    kb = open_knowledge_base(Settings(home=home))
-    ingest_paths(kb, [SEEDS])
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    home, ready = shared / "seeded-index", shared / "seeded-index.ready"
+    with FileLock(str(shared / "seeded-index.lock")):
+        if not ready.exists():
+            shutil.rmtree(home, ignore_errors=True)
+            ingest_paths(open_knowledge_base(Settings(home=home)), [SEEDS])
+            ready.touch()
+    return home
+
+
+@pytest.fixture
+def seeded_home(seeded_index: Path, tmp_path: Path) -> Path:
+    """A copy of the seeded index for one test (a few MB, milliseconds): tests may write to
+    it, and none sees another's changes."""
+    home = tmp_path / "seeded-home"
+    shutil.copytree(seeded_index, home)
     return home

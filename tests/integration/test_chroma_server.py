@@ -16,7 +16,12 @@ from typer.testing import CliRunner
 from assistant.cli.app import app
 from tests.conftest import SEEDS
 
-pytestmark = [pytest.mark.enable_socket, pytest.mark.allow_hosts(["127.0.0.1"])]
+# One server for all of these, so they share one xdist worker (see pyproject's addopts).
+pytestmark = [
+    pytest.mark.enable_socket,
+    pytest.mark.allow_hosts(["127.0.0.1"]),
+    pytest.mark.xdist_group("chroma-server"),
+]
 SAMPLE = "What does Russia claim about South Caucasus Railways?"
 runner = CliRunner()
 

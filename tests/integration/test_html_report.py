@@ -66,12 +66,12 @@ needs_chromium = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def report(
-    seeded_home: Path, tmp_path_factory: pytest.TempPathFactory
+    seeded_index: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Path, int]]:
     """The report of the seeds golden set plus a case about a hostile article, and its cases."""
     folder = tmp_path_factory.mktemp("html-report")
     home = folder / "home"
-    shutil.copytree(seeded_home, home)
+    shutil.copytree(seeded_index, home)
     (folder / "corpus").mkdir()
     (folder / "corpus" / "zorgland.txt").write_text(HOSTILE, encoding="utf-8")
     golden = folder / "golden.yaml"

@@ -1,0 +1,34 @@
+"""How long the test suite takes: runs it once and prints the wall time and the slowest tests.
+
+    .venv/bin/python bench/suite.py            # as `pytest` runs it (parallel, see pyproject)
+    .venv/bin/python bench/suite.py -p no:xdist  # in one process, for comparison
+
+The suite should stay under 3 minutes on a quiet 2-core machine (issue 12); a busy machine
+takes longer, so compare runs made under the same conditions. Extra arguments go to pytest.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=10"]
+    began = time.perf_counter()
+    done = subprocess.run([*command, *sys.argv[1:]], cwd=REPO, capture_output=True, text=True)
+    seconds = time.perf_counter() - began
+    lines = done.stdout.splitlines()
+    slowest = lines.index(next(line for line in lines if "slowest" in line)) if lines else 0
+    print("\n".join(lines[slowest : slowest + 12]))
+    print(lines[-1] if lines else done.stderr.strip())
+    print(f"suite: {seconds:.0f} s wall ({seconds / 60:.1f} min), exit {done.returncode}")
+    return done.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
