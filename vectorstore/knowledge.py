@@ -95,6 +95,10 @@ class Layout:
         return self.home / "cache" / "tiktoken"
 
 
+# Most texts whose vectors a knowledge base keeps (384 floats each: ~15 MB at this size).
+VECTOR_CACHE = 5000
+
+
 class KnowledgeBase:
     """Ingest articles and search them, dense and lexical."""
 
@@ -110,6 +114,7 @@ class KnowledgeBase:
         self.layout = layout
         self.chunking = chunking or ChunkingConfig()
         self._lexical: LexicalIndex | None = None
+        self._vectors: dict[str, list[float]] = {}  # text -> vector, see embed_texts
         # Third-party tiktoken users (OpenAI embeddings) read this cache, never the network.
         install_encodings(layout.tiktoken)
 
@@ -226,7 +231,15 @@ class KnowledgeBase:
         return to_passages(ranked, self.store.get_chunks, dict(dense), dict(lexical))
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
-        return self.embeddings.embed_documents(texts)
+        """Vectors of texts (answer scoring's sentences); each distinct text is embedded once
+        per knowledge base, since the same passages come back for question after question."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if len(self._vectors) + len(missing) > VECTOR_CACHE:
+            self._vectors.clear()
+        if missing:
+            vectors = self.embeddings.embed_documents(missing)
+            self._vectors.update(zip(missing, vectors, strict=True))
+        return [self._vectors[t] for t in texts]
 
     def describe(self) -> dict[str, Any]:
         articles, chunks = self.store.counts()

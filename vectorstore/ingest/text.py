@@ -128,6 +128,11 @@ def sentence_spans(text: str) -> list[Span]:
     paragraph into one sentence). A sentence runs up to where the next one starts, so every
     character of a line belongs to exactly one sentence, closing quotes included.
     """
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=2048)  # answering splits the same passages again for every question
+def _sentence_spans(text: str) -> tuple[Span, ...]:
     import syntok.segmenter as segmenter
 
     spans: list[Span] = []
@@ -144,7 +149,7 @@ def sentence_spans(text: str) -> list[Span]:
                 spans.append(
                     Span(para.start + start + lead, para.start + start + len(piece.rstrip()))
                 )
-    return spans
+    return tuple(spans)
 
 
 # Titles and abbreviations after which a name goes on the sentence ("Gov. Newsom"), and those
