@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from assistant.answering.answer import MARKER
 from assistant.answering.citations import remove_invalid_markers, split_claims, verify_answer
 from vectorstore.ingest.cleaning import clean_article
+from vectorstore.ingest.markdown import read_markdown
 from vectorstore.ingest.text import normalize_spaces
 from vectorstore.search.retrieval import Passage
 
@@ -48,6 +49,29 @@ def test_cleaning_only_removes_whole_lines(raw: str) -> None:
     kept = [line for line in cleaned.text.split("\n\n") if line]
     assert all(line in original for line in kept)
     assert "\n\n\n" not in cleaned.text
+
+
+markdown_pieces = st.one_of(
+    pieces,
+    st.sampled_from(
+        ["# ", "## ", "- ", "1. ", "* ", "**", "_", "[a](http://x)", "![i](y.png)", "| a | b |\n"]
+    ),
+    st.just("|---|---|\n"),
+    st.just("```\n"),
+    st.just("> "),
+    st.just("<div>"),
+)
+
+
+@FUZZ
+@given(raw=st.lists(markdown_pieces, max_size=60).map("".join))
+def test_markdown_cleaning_removes_whole_lines_and_says_which(raw: str) -> None:
+    """Every line read from the Markdown is either kept or listed as removed, in order."""
+    document = read_markdown(raw)
+    cleaned = clean_article(document.text, document.title, document.structure)
+    lines = [line for line in normalize_spaces(document.text).split("\n") if line]
+    kept = [line for line in cleaned.text.split("\n\n") if line]
+    assert sorted(kept + list(cleaned.removed)) == sorted(lines)
 
 
 @FUZZ

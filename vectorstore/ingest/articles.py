@@ -1,4 +1,4 @@
-"""Read articles from files and folders: .txt/.md, .html, .json and .jsonl."""
+"""Read articles from files and folders: .txt, .md (parsed as Markdown), .html, .json, .jsonl."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from typing import Any
 
 from vectorstore.errors import PathNotFound
 from vectorstore.ingest.cleaning import clean_article
+from vectorstore.ingest.markdown import read_markdown
 from vectorstore.ingest.text import path_text, valid_unicode
 
-TEXT_SUFFIXES = {".txt", ".md"}
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
@@ -36,6 +38,8 @@ class Article:
     # True when the id was made from the file's path (text, Markdown, HTML): such an article
     # must not silently replace one of the same id that came from another file.
     id_from_file: bool = False
+    # The lines cleaning removed, in order: what a user checks when the text looks short.
+    removed: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -124,9 +128,10 @@ def _read_file(path: Path, file_id: str, prefix: str | None) -> Iterator[Article
         yield text
     elif suffix in JSON_SUFFIXES:
         yield from _json_articles(path, text, prefix)
+    elif suffix in HTML_SUFFIXES:
+        yield _html_article(path, file_id, text)
     else:
-        html = suffix in HTML_SUFFIXES
-        yield _html_article(path, file_id, text) if html else _text_article(path, file_id, text)
+        yield _text_article(path, file_id, text, markdown=suffix in MARKDOWN_SUFFIXES)
 
 
 # Byte-order marks of the Unicode encodings other than UTF-8; the longest first.
@@ -156,8 +161,12 @@ def _read_text(path: Path) -> str | Skipped:
     return text if text.strip() else Skipped(source, "empty file")
 
 
-def _text_article(path: Path, article_id: str, raw: str) -> Article | Skipped:
-    cleaned = clean_article(raw)
+def _text_article(path: Path, article_id: str, raw: str, markdown: bool) -> Article | Skipped:
+    if markdown:
+        document = read_markdown(raw)
+        cleaned = clean_article(document.text, document.title, document.structure)
+    else:
+        cleaned = clean_article(raw)
     return _article_or_skip(
         path_text(path),
         id_from_file=True,
@@ -166,6 +175,7 @@ def _text_article(path: Path, article_id: str, raw: str) -> Article | Skipped:
         text=cleaned.text,
         outlet=cleaned.outlet,
         published=cleaned.published,
+        removed=cleaned.removed,
     )
 
 
@@ -186,6 +196,7 @@ def _html_article(path: Path, article_id: str, html: str) -> Article | Skipped:
         outlet=(meta.sitename if meta and meta.sitename else None) or cleaned.outlet,
         published=(meta.date if meta and meta.date else None) or cleaned.published,
         url=meta.url if meta and meta.url else None,
+        removed=cleaned.removed,
     )
 
 
@@ -251,6 +262,7 @@ def _record_article(path: Path, where: str, record: Any, prefix: str | None) -> 
         outlet=_optional_str(record.get("outlet")) or cleaned.outlet,
         published=_optional_str(record.get("published")) or cleaned.published,
         url=url,
+        removed=cleaned.removed,
     )
 
 

@@ -4,6 +4,9 @@ Cleaning works line by line and only ever removes whole lines, so no sentence of
 cut. A line goes when it is site furniture: in another script or language than the article,
 navigation and share/subscribe/follow lines, link lists, lone numbers, repeated lines, or the
 run of short unpunctuated lines (menus, footers) before the article starts or after it ends.
+A structured source (Markdown) adds what its structure says: which lines are list items or table
+rows (facts such as "- Cost: £11 million" that carry no sentence punctuation, so they are never
+taken for a footer) and which blocks are nothing but links or images (navigation, social links).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from datetime import datetime
 from vectorstore.ingest.text import STOPWORDS, normalize_spaces, words
 
 _FURNITURE = re.compile(
-    r"^(share( this)?|tweet|e-?mail|print|subscribe|sign (up|in)|log ?in|register|follow us\b.*"
+    r"^(share( this( article| story| page| post)?)?|tweet|e-?mail|print|subscribe|sign (up|in)"
+    r"|log ?in|register|follow us\b.*"
     r"|like us\b.*|join us\b.*|leave a (review|comment|reply)|comments?|\d+ comments?|social"
     r"|advertisement|sponsored|read (more|next|also)\b.*|see also\b.*|related( articles| news"
     r"| stories)?|recommended|popular|trending|most read|latest news|news line|top stories"
@@ -28,6 +32,12 @@ _FURNITURE = re.compile(
 _RELATED_LINK = re.compile(
     r"^((news|more|read more|also read|see more) (about|on|from)\b|[\w ,'’-]{2,40}:(?=[A-Z]))", re.I
 )
+_SOCIAL_NETWORKS = frozenset(
+    """facebook twitter x instagram linkedin youtube tiktok whatsapp telegram reddit pinterest vk
+    bluesky threads mastodon flipboard email rss""".split()  # noqa: SIM905 -- a word list
+)
+_SOCIAL_WORDS = _SOCIAL_NETWORKS | {"share", "on", "via", "follow", "us", "and"}
+_LIST_MARKER = re.compile(r"^([-*+•]|\d{1,3}[.)])\s+")
 _DOMAIN = re.compile(r"^(https?://)?[\w-]+(\.[\w-]+)+(/\S*)?$")
 _LONE_TOKEN = re.compile(r"^\W*(\w{1,2}|\d+\w{0,8}|\d+[\w.]*)\W*$")
 _TERMINAL = re.compile(r"[.!?…:;\"”’»)]\W*$")
@@ -56,27 +66,66 @@ _NAMED_OUTLET = re.compile(
 
 @dataclass(frozen=True)
 class CleanedText:
-    """An article's text after cleaning, with what the text said about itself."""
+    """An article's text after cleaning, with what the text said about itself and the lines
+    that were removed (in order), so a user can check what cleaning took away."""
 
     text: str
     title: str
     outlet: str | None
     published: str | None
+    removed: tuple[str, ...] = ()
 
 
-def clean_article(raw: str, title: str | None = None) -> CleanedText:
+@dataclass(frozen=True)
+class Structure:
+    """What a structured source says about its lines (each as one line of the cleaner's input)."""
+
+    listed: frozenset[str] = frozenset()  # list items and table rows: kept as facts
+    furniture: frozenset[str] = frozenset()  # blocks of links or images only: removed
+
+
+def clean_article(
+    raw: str, title: str | None = None, structure: Structure | None = None
+) -> CleanedText:
     """Remove boilerplate; the title is the first remaining line unless one is given."""
-    lines = [line for line in normalize_spaces(raw).split("\n")]
+    structure = structure or Structure()
+    lines = [line for line in normalize_spaces(raw).split("\n") if line]
     script = _dominant_script("\n".join(lines))
     english = _is_english("\n".join(lines))
-    kept = [line for line in lines if line and not _is_furniture(line, script, english)]
+    kept = [
+        line
+        for line in lines
+        if line not in structure.furniture
+        and not _is_furniture(_bare(line, structure), script, english)
+    ]
     kept = _drop_repeats(kept)
-    kept = _trim_edges(kept)
+    kept = _trim_edges(kept, structure.listed)
     published, kept = _take_date(kept)
     if title is None:
         title = kept[0] if kept else ""
-    text = "\n\n".join(kept)
-    return CleanedText(text=text, title=title, outlet=_find_outlet(kept[1:]), published=published)
+    return CleanedText(
+        text="\n\n".join(kept),
+        title=title,
+        outlet=_find_outlet(kept[1:]),
+        published=published,
+        removed=tuple(_removed(lines, kept)),
+    )
+
+
+def _bare(line: str, structure: Structure) -> str:
+    """A list item without its marker: "- Share" is as much furniture as "Share"."""
+    return _LIST_MARKER.sub("", line) if line in structure.listed else line
+
+
+def _removed(lines: list[str], kept: list[str]) -> list[str]:
+    """The lines not kept, in order (cleaning only removes lines, so `kept` is a subsequence)."""
+    removed, position = [], 0
+    for line in lines:
+        if position < len(kept) and line == kept[position]:
+            position += 1
+        else:
+            removed.append(line)
+    return removed
 
 
 def _script_of(char: str) -> str:
@@ -129,7 +178,14 @@ def _is_furniture(line: str, script: str, english: bool) -> bool:
     return bool(
         (short and (_FURNITURE.match(line) or _DOMAIN.match(line) or _LONE_TOKEN.match(line)))
         or (len(line.split()) <= 30 and _RELATED_LINK.match(line))
+        or _social_links(line)
     )
+
+
+def _social_links(line: str) -> bool:
+    """A line naming only social networks: "Facebook | Twitter | Email"."""
+    found = {word.lower() for word in words(line)}
+    return len(found) <= 12 and bool(found & _SOCIAL_NETWORKS) and found <= _SOCIAL_WORDS
 
 
 def _drop_repeats(lines: list[str]) -> list[str]:
@@ -147,10 +203,13 @@ def _is_sentence(line: str) -> bool:
     return bool(_TERMINAL.search(line)) or len(line.split()) > 12
 
 
-def _trim_edges(lines: list[str]) -> list[str]:
-    """Drop short unpunctuated lines after the article's last sentence (footers, menus)."""
+def _trim_edges(lines: list[str], listed: frozenset[str] = frozenset()) -> list[str]:
+    """Drop short unpunctuated lines after the article's last sentence (footers, menus); a list
+    item or table row of a structured source is a fact, not a footer."""
     end = len(lines)
     while end > 1 and not _is_sentence(lines[end - 1]) and len(lines[end - 1].split()) <= 6:
+        if lines[end - 1] in listed:
+            break
         end -= 1
     return lines[:end]
 
