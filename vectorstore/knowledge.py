@@ -27,7 +27,7 @@ from vectorstore.errors import (
     StorageFull,
     StorageUnwritable,
 )
-from vectorstore.ingest.articles import Article, Skipped
+from vectorstore.ingest.articles import Article, Doubt, Skipped, doubts
 from vectorstore.ingest.chunking import Chunk, ChunkingConfig, split_into_chunks
 from vectorstore.ingest.collection import Collected, collect
 from vectorstore.ingest.tokens import install_encodings
@@ -258,13 +258,13 @@ def _wipe(layout: Layout) -> None:
     open has its folder removed (Chroma caches clients per folder, so that cache goes too)."""
     from chromadb.api.client import SharedSystemClient
 
-    from vectorstore.search.store import ARTICLES, CHUNKS
+    from vectorstore.search.store import COLLECTIONS
 
     shutil.rmtree(layout.lexical, ignore_errors=True)
     try:
         client = layout.connect()
         existing = {c.name for c in client.list_collections()}
-        for name in (CHUNKS, ARTICLES):
+        for name in COLLECTIONS:
             if name in existing:
                 client.delete_collection(name)
     except Exception:  # a damaged index fails in many ways; its folder goes either way
@@ -335,6 +335,8 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    # Articles stored this run that look like a caption or a template page, not a story.
+    doubts: list[Doubt] = field(default_factory=list)
     chunks_embedded: int = 0
     seconds: float = 0.0
 
@@ -375,6 +377,7 @@ def _ingest(
             report.unchanged += 1
         else:
             todo.append(article)
+            report.doubts.extend(doubts(article))
             report.new += stored is None
             report.updated += stored is not None
     pruned = _prunable(articles, manifest, collected.files_read) if prune else []

@@ -57,6 +57,13 @@ def ingest(
     warn = stderr()
     for skipped in report.skipped:
         warn.print(f"skipped {safe(skipped.source)}: {safe(skipped.reason)}", markup=False)
+    for doubt in report.doubts:
+        article_id = safe(doubt.article_id)
+        warn.print(
+            f"warning {safe(doubt.source)}: {safe(doubt.reason)}; stored as '{article_id}' "
+            f"(check it: assistant articles show {article_id})",
+            markup=False,
+        )
     stdout().print(report.summary(), markup=False)
 
 

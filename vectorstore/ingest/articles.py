@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from vectorstore.errors import PathNotFound
 from vectorstore.ingest.cleaning import clean_article
@@ -53,6 +54,41 @@ class Skipped:
 
     source: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """An article that was stored but may not be what the user meant to store, and why."""
+
+    source: str
+    article_id: str
+    reason: str
+
+
+# An article shorter than this after cleaning is more likely a caption, a teaser or a page
+# whose text the cleaner (or the HTML extractor) could not find than a news story.
+SHORT_ARTICLE_CHARS = 400
+
+
+def doubts(article: Article) -> list[Doubt]:
+    """Why an article looks like something other than a news story: too short after
+    cleaning, or a title that is a template or site name (`escenic`, the outlet's name)."""
+    found = []
+    if len(article.text) < SHORT_ARTICLE_CHARS:
+        found.append(f"only {len(article.text)} characters left after cleaning")
+    if _template_title(article):
+        found.append(f"its title '{article.title}' looks like a template or site name")
+    return [Doubt(article.source, article.id, reason) for reason in found]
+
+
+def _template_title(article: Article) -> bool:
+    title = article.title.strip()
+    one_lowercase_word = (
+        any(c.isalpha() for c in title) and not title.split()[1:] and title == title.lower()
+    )
+    site_names = {article.outlet or "", urlparse(article.url or "").hostname or ""}
+    site_names |= {name.removeprefix("www.") for name in site_names}
+    return one_lowercase_word or title.casefold() in {n.casefold() for n in site_names if n}
 
 
 # What reading one file may raise on hostile content; it skips that file, never the run.

@@ -1,4 +1,6 @@
-"""The Chroma store: one collection of chunks, one of articles (the ingest manifest).
+"""The Chroma store: one collection of chunks, one of articles (the ingest manifest), and one
+of the lines cleaning removed from each article (read only when a user asks to see them, so
+listing and ingesting never carry them).
 
 Embedded (`PersistentClient` under a folder) or a Chroma server, the same code either way.
 We always pass our own vectors: Chroma's default embedding function downloads a model.
@@ -41,6 +43,8 @@ from vectorstore.ingest.chunking import Chunk
 
 CHUNKS = "chunks"
 ARTICLES = "articles"
+REMOVED = "removed_lines"
+COLLECTIONS = (CHUNKS, ARTICLES, REMOVED)
 _PAGE = 2000
 # A revision starting with this marks a write in progress, or one that was interrupted: a
 # lexical index built meanwhile may miss what that write stored, so it is never trusted.
@@ -51,12 +55,20 @@ _R = TypeVar("_R")
 
 @dataclass(frozen=True)
 class StoredArticle:
-    """What the manifest knows of an ingested article."""
+    """What the manifest knows of an ingested article. Indexes written by earlier versions
+    did not record `characters` and `removed` (the number of lines cleaning removed): None."""
 
     id: str
     content_hash: str
     chunking: str
     source: str
+    title: str = ""
+    outlet: str | None = None
+    published: str | None = None
+    url: str | None = None
+    chunks: int = 0
+    characters: int | None = None
+    removed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -328,6 +340,7 @@ class ChromaStore:
     def _open(self) -> None:
         self.chunks = self._collection(CHUNKS)
         self.articles = self._collection(ARTICLES)
+        self.removed = self._collection(REMOVED)
 
     def _collection(self, name: str) -> Any:
         return self.client.get_or_create_collection(
@@ -366,17 +379,36 @@ class ChromaStore:
 
     @_translated
     def manifest(self) -> dict[str, StoredArticle]:
-        """Every ingested article's hash, chunking and source, by id."""
+        """Every ingested article's hash, chunking, source and description, by id."""
         found = {}
         for ids, _, metadatas in self._pages(self.articles, ["metadatas"]):
             for article_id, meta in zip(ids, metadatas, strict=True):
-                found[article_id] = StoredArticle(
-                    id=article_id,
-                    content_hash=str(meta.get("content_hash", "")),
-                    chunking=str(meta.get("chunking", "")),
-                    source=str(meta.get("source", "")),
-                )
+                found[article_id] = _stored_article(article_id, meta)
         return found
+
+    @_translated
+    def find_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]:
+        """The manifest entries of those ids that are stored."""
+        found = self.articles.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])
+        return {
+            article_id: _stored_article(article_id, meta)
+            for article_id, meta in zip(found["ids"], found["metadatas"], strict=True)
+        }
+
+    @_translated
+    def text_lengths(self, ids: Sequence[str]) -> dict[str, int]:
+        """The length of each article's stored text (for entries that did not record it)."""
+        lengths: dict[str, int] = {}
+        for start in range(0, len(ids), _PAGE):
+            found = self.articles.get(ids=list(ids[start : start + _PAGE]), include=["documents"])
+            lengths.update(zip(found["ids"], map(len, found["documents"]), strict=True))
+        return lengths
+
+    @_translated
+    def removed_lines(self, article_id: str) -> list[str]:
+        """The lines cleaning removed from an article, in order."""
+        found = self.removed.get(ids=[article_id], include=["documents"])
+        return found["documents"][0].split("\n") if found["ids"] else []
 
     @_translated
     def replace_article(
@@ -389,6 +421,7 @@ class ChromaStore:
         """Swap in an article's chunks. The manifest entry is written last: a crash before it
         leaves the article looking changed, so the next ingest replaces it again."""
         self.chunks.delete(where={"article_id": article.id})
+        vector = _mean_vector(vectors)
         if chunks:
             self.chunks.upsert(  # upsert: another machine may be storing the same article now
                 ids=[chunk.id for chunk in chunks],
@@ -396,16 +429,32 @@ class ChromaStore:
                 embeddings=[list(vector) for vector in vectors],
                 metadatas=[_chunk_metadata(article, chunk) for chunk in chunks],
             )
+        self._replace_removed_lines(article, vector)
         self.articles.upsert(
             ids=[article.id],
             documents=[article.text],
-            embeddings=[_mean_vector(vectors)],
+            embeddings=[vector],
             metadatas=[_article_metadata(article, chunking, len(chunks))],
+        )
+
+    def _replace_removed_lines(self, article: Article, vector: list[float]) -> None:
+        """The removed lines as one document (Chroma stores a vector with every record: the
+        article's own; this collection is never searched)."""
+        if not article.removed:
+            self.removed.delete(ids=[article.id])
+            return
+        self.removed.upsert(
+            ids=[article.id],
+            documents=["\n".join(line.replace("\n", " ") for line in article.removed)],
+            embeddings=[vector],
+            metadatas=[{"lines": len(article.removed)}],
         )
 
     @_translated
     def remove_article(self, article_id: str) -> None:
+        """The manifest entry goes last, so an interrupted removal is finished by the next."""
         self.chunks.delete(where={"article_id": article_id})
+        self.removed.delete(ids=[article_id])
         self.articles.delete(ids=[article_id])
 
     @_translated
@@ -499,7 +548,26 @@ def _article_metadata(article: Article, chunking: str, chunk_count: int) -> dict
         "content_hash": article.content_hash,
         "chunking": chunking,
         "chunks": chunk_count,
+        "characters": len(article.text),
+        "removed": len(article.removed),
     }
+
+
+def _stored_article(article_id: str, meta: dict[str, Any]) -> StoredArticle:
+    characters, removed = meta.get("characters"), meta.get("removed")
+    return StoredArticle(
+        id=article_id,
+        content_hash=str(meta.get("content_hash", "")),
+        chunking=str(meta.get("chunking", "")),
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        outlet=meta.get("outlet") or None,
+        published=meta.get("published") or None,
+        url=meta.get("url") or None,
+        chunks=int(meta.get("chunks") or 0),
+        characters=None if characters is None else int(characters),
+        removed=None if removed is None else int(removed),
+    )
 
 
 def _stored_chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> StoredChunk:
