@@ -120,6 +120,7 @@ HINTS: dict[type[kb.KnowledgeBaseError], tuple[type[UserError], str]] = {
         InputError,
         "ingest it under its own id prefix (--prefix NAME), or remove the other article first",
     ),
+    kb.UnknownArticle: (InputError, "see `assistant articles` for the ids in the index"),
     kb.IndexDamaged: (IndexProblem, REBUILD),
     kb.StorageFull: (
         IndexProblem,

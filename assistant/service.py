@@ -27,6 +27,9 @@ from assistant.settings import Settings
 from vectorstore.ingest.collection import collect
 from vectorstore.knowledge import IngestReport, KnowledgeBase, Layout, Progress
 from vectorstore.search.retrieval import Mode, Passage
+from vectorstore.errors import UnknownArticle
+from vectorstore.search.manifest import ArticleFilter, ArticleText, list_articles, read_article
+from vectorstore.search.store import StoredArticle
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -107,6 +110,45 @@ def ensure_articles(kb: KnowledgeBase, progress: Progress | None = None) -> Inge
     if not kb.is_empty():
         return None
     return kb.ingest([seeds_dir()], progress=progress, wait=SEEDING_WAIT)
+
+
+def indexed_articles(kb: KnowledgeBase, chosen: ArticleFilter) -> list[StoredArticle]:
+    """The indexed articles the filter admits, by id."""
+    if chosen.since and chosen.until and chosen.since > chosen.until:
+        raise InputError(
+            f"--since {chosen.since} is after --until {chosen.until}", "swap the two dates"
+        )
+    return list_articles(kb.store, chosen)
+
+
+def show_article(kb: KnowledgeBase, article_id: str, with_removed: bool = False) -> ArticleText:
+    """One article as stored (and the lines cleaning removed from it)."""
+    try:
+        return read_article(kb.store, article_id, with_removed)
+    except UnknownArticle as error:
+        raise _with_hint(kb, error) from None
+
+
+def remove_articles(kb: KnowledgeBase, ids: Sequence[str]) -> list[StoredArticle]:
+    """Remove articles by id; an unknown id removes nothing and is named."""
+    try:
+        return kb.remove_articles(ids)
+    except UnknownArticle as error:
+        raise _with_hint(kb, error) from None
+
+
+def _with_hint(kb: KnowledgeBase, error: UnknownArticle) -> InputError:
+    """The error with a fix-it hint: the closest ids, or where to find them."""
+    import difflib
+
+    known = list(kb.store.manifest())
+    close = [match for wrong in error.ids for match in difflib.get_close_matches(wrong, known, n=1)]
+    hint = (
+        "did you mean " + ", ".join(f"'{match}'" for match in close) + "?"
+        if close
+        else "`assistant articles` lists the ids"
+    )
+    return InputError(error.message, hint)
 
 
 def check_prefix(prefix: str | None) -> str | None:

@@ -115,6 +115,32 @@ def test_shared_options_have_one_help_text() -> None:
     assert {"-k", "--no-llm", "--json"} <= set(helps)
 
 
+def command_paths() -> list[list[str]]:
+    """Every command and subcommand, as the words that call it."""
+    import typer.main
+
+    def walk(command: Any, path: list[str]) -> list[list[str]]:  # typer's (vendored) click
+        if not hasattr(command, "commands"):
+            return [path]
+        found = [path] if path else []
+        for name, sub in command.commands.items():
+            found += walk(sub, [*path, name])
+        return found
+
+    return walk(typer.main.get_command(app), [])
+
+
+def test_every_subcommand_has_help_and_is_in_the_readme() -> None:
+    runner = CliRunner()
+    paths = command_paths()
+    assert ["articles", "show"] in paths and ["ingest"] in paths
+    for path in paths:
+        shown = runner.invoke(app, [*path, "--help"])
+        assert shown.exit_code == 0
+        assert len(shown.output.split("Usage:")[1]) > 40
+        assert f"assistant {' '.join(path)}" in README, path
+
+
 def test_seeds_are_the_five_shared_articles_unchanged() -> None:
     """The bundled seeds match the committed checksum list (and ../shared/seeds, when it is
     beside the repository)."""

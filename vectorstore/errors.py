@@ -50,6 +50,16 @@ class IndexBusy(IndexProblem):
     """The local index is being written by another process; nothing is wrong with it."""
 
 
+class UnknownArticle(KnowledgeBaseError):
+    """An article id that is not in the index."""
+
+    def __init__(self, ids: list[str], consequence: str = "") -> None:
+        named = ", ".join(f"'{article_id}'" for article_id in ids)
+        several = "articles with the ids" if len(ids) > 1 else "article with the id"
+        super().__init__(f"No {several} {named} in the index{consequence}")
+        self.ids = ids
+
+
 class IndexLocked(IndexProblem):
     """Another writer holds the ingest lock of this index."""
 

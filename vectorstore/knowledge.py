@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +26,7 @@ from vectorstore.errors import (
     IndexProblem,
     StorageFull,
     StorageUnwritable,
+    UnknownArticle,
 )
 from vectorstore.ingest.articles import Article, Doubt, Skipped, doubts
 from vectorstore.ingest.chunking import Chunk, ChunkingConfig, split_into_chunks
@@ -166,6 +167,23 @@ class KnowledgeBase:
     def article_text(self, article_id: str) -> str | None:
         """An ingested article's cleaned text (the text all offsets refer to), if stored."""
         return self.store.article_text(article_id)
+
+    def remove_articles(self, ids: Sequence[str]) -> list[StoredArticle]:
+        """Remove the articles with these ids, all or none: every id is checked, under the
+        writer lock, before the first removal. As in an ingest, the store is marked as being
+        written first and gets a new revision and lexical index after."""
+        wanted = list(dict.fromkeys(ids))
+        with writer_lock(self.layout.lock):
+            found = self.store.find_articles(wanted)
+            unknown = [article_id for article_id in wanted if article_id not in found]
+            if unknown:
+                raise UnknownArticle(unknown, "; nothing was removed")
+            self.store.mark_writing()
+            for article_id in wanted:
+                self.store.remove_article(article_id)
+            self.store.bump_revision()
+            self.refresh_lexical()
+        return [found[article_id] for article_id in wanted]
 
     def refresh_lexical(self) -> LexicalIndex:
         """Rebuild the lexical index from the store; saved unless a write is in progress."""

@@ -96,9 +96,9 @@ def main_options(
 
 
 def _register() -> None:
-    from assistant.cli import ask, chat, eval, ingest, search, status
+    from assistant.cli import articles, ask, chat, eval, ingest, search, status
 
-    for module in (ingest, ask, chat, search, eval, status):
+    for module in (ingest, ask, chat, search, eval, status, articles):
         module.register(app)
 
 

@@ -20,8 +20,11 @@ from vectorstore.ingest.text import safe
 from vectorstore.search.retrieval import Passage
 
 if TYPE_CHECKING:
-    from assistant.evaluation.metrics import EvalReport, Regression
+    from rich.table import Table
 
+    from assistant.evaluation.metrics import EvalReport, Regression
+    from vectorstore.search.manifest import ArticleText
+    from vectorstore.search.store import StoredArticle
 
 # What JSON leaves raw with ensure_ascii=False but a terminal may still act on.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
@@ -172,3 +175,95 @@ def render_eval(
                 style="bold red",
             )
         )
+
+
+ARTICLE_COLUMNS = ("id", "title", "outlet", "date", "chunks", "characters", "source")
+
+
+# Narrower than this, a terminal shows one block of lines per article instead of a table.
+TABLE_MIN_WIDTH = 100
+
+
+def render_article_list(articles: Sequence[StoredArticle], console: Console) -> None:
+    """The articles as a table on a terminal (cells wrap, nothing is cut; one block per article
+    on a narrow one) or, piped, as tab-separated lines under a header, one article a line."""
+    if console.is_terminal and console.width >= TABLE_MIN_WIDTH:
+        console.print(_article_table(articles))
+        return
+    if console.is_terminal:
+        for article in articles:
+            _print_article_block(article, console)
+        return
+    for row in [ARTICLE_COLUMNS, *map(_article_row, articles)]:  # rich would expand the tabs
+        console.file.write("\t".join(" ".join(cell.split()) for cell in row) + "\n")
+
+
+def _article_row(article: StoredArticle) -> tuple[str, ...]:
+    characters = "" if article.characters is None else f"{article.characters}"
+    return (
+        safe(article.id),
+        safe(article.title),
+        safe(article.outlet or ""),
+        safe(article.published or ""),
+        str(article.chunks),
+        characters,
+        safe(article.source),
+    )
+
+
+# How the width left by the numbers is shared among the wrapping columns.
+_COLUMN_SHARE = {"id": 2, "title": 4, "source": 3}
+
+
+def _article_table(articles: Sequence[StoredArticle]) -> Table:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold", expand=True)
+    for name in ARTICLE_COLUMNS:
+        if name in ("chunks", "characters"):
+            table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+        else:
+            table.add_column(name, overflow="fold", ratio=_COLUMN_SHARE.get(name))
+    for article in articles:
+        table.add_row(*(Text(cell) for cell in _article_row(article)))
+    return table
+
+
+def _print_article_block(article: StoredArticle, console: Console) -> None:
+    """One article as its id, then its other columns indented, one a line."""
+    from rich.padding import Padding
+    from rich.table import Table
+
+    cells = dict(zip(ARTICLE_COLUMNS, _article_row(article), strict=True))
+    console.print(Text(cells.pop("id"), "bold"), overflow="fold")
+    fields = Table.grid(padding=(0, 1))
+    fields.add_column(style="dim", no_wrap=True)
+    fields.add_column(overflow="fold")
+    for name, value in cells.items():
+        if value:
+            fields.add_row(name, Text(value))
+    console.print(Padding(fields, (0, 0, 0, 2)))
+
+
+def render_article(shown: ArticleText, console: Console, removed: bool = False) -> None:
+    """An article's header, then its stored text, or (`removed`) the lines cleaning removed."""
+    article = shown.article
+    console.print(Text(safe(byline(article.title, article.outlet, article.published)), "bold"))
+    chunks = f"{article.chunks} chunk{'' if article.chunks == 1 else 's'}"
+    size = f"{chunks}, {article.characters or 0:,} characters"
+    console.print(Text(f"{safe(article.id)} · {size} · {safe(article.source)}", "dim"))
+    console.print()
+    if not removed:
+        console.print(Text(safe(shown.text)))
+    elif shown.removed is None:
+        console.print(
+            "The lines cleaning removed were not recorded for this article: an earlier version "
+            "ingested it (`assistant ingest --rebuild` records them).",
+            markup=False,
+        )
+    elif shown.removed:
+        console.print(Text(f"Cleaning removed {len(shown.removed)} lines:", "bold"))
+        for line in shown.removed:
+            console.print(Text(safe(line)))
+    else:
+        console.print("Cleaning removed nothing from this article.", markup=False)

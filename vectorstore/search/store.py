@@ -389,6 +389,8 @@ class ChromaStore:
     @_translated
     def find_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]:
         """The manifest entries of those ids that are stored."""
+        if not ids:
+            return {}
         found = self.articles.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])
         return {
             article_id: _stored_article(article_id, meta)
