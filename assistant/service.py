@@ -24,11 +24,11 @@ from assistant.answering.llm import ChatModel, OnText
 from assistant.errors import EmptyQuestion, InputError, LLMError
 from assistant.resources import seeds_dir
 from assistant.settings import Settings
+from vectorstore.errors import UnknownArticle
 from vectorstore.ingest.collection import collect
 from vectorstore.knowledge import IngestReport, KnowledgeBase, Layout, Progress
-from vectorstore.search.retrieval import Mode, Passage
-from vectorstore.errors import UnknownArticle
 from vectorstore.search.manifest import ArticleFilter, ArticleText, list_articles, read_article
+from vectorstore.search.retrieval import Mode, Passage
 from vectorstore.search.store import StoredArticle
 
 if TYPE_CHECKING:

@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli.options import AsJSON as AsJson
+
 articles_app = typer.Typer(
     help="What is indexed, article by article: list (the default), show ID, remove ID….",
     rich_markup_mode=None,
 )
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 Outlets = Annotated[
     list[str] | None,
     typer.Option(
