@@ -287,7 +287,10 @@ def test_a_title_that_is_the_site_name_is_doubted() -> None:
     same_as_outlet = Article("a", "Georgia Today", body, outlet="Georgia Today", source="a.html")
     same_as_host = Article("b", "civil.ge", body, url="https://www.civil.ge/archives/1")
     headline = Article("c", "Poti port grows", body, outlet="Georgia Today")
+    long_title = "UK university student halls too full to be safe, experts warn"
+    headline_given_as_site_name = Article("d", long_title, body, outlet=long_title)  # msn.com
     assert [d.reason for d in doubts(same_as_outlet)] == [
         "its title 'Georgia Today' looks like a template or site name"
     ]
     assert doubts(same_as_host) and not doubts(headline)
+    assert not doubts(headline_given_as_site_name)

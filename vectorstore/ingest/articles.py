@@ -81,6 +81,11 @@ def doubts(article: Article) -> list[Doubt]:
     return [Doubt(article.source, article.id, reason) for reason in found]
 
 
+# A site's name is a few words; a long title equal to the "site name" means the page's metadata
+# gave the headline as its site name (seen on msn.com), not that the title is the site's name.
+SITE_NAME_WORDS = 4
+
+
 def _template_title(article: Article) -> bool:
     title = article.title.strip()
     one_lowercase_word = (
@@ -88,7 +93,8 @@ def _template_title(article: Article) -> bool:
     )
     site_names = {article.outlet or "", urlparse(article.url or "").hostname or ""}
     site_names |= {name.removeprefix("www.") for name in site_names}
-    return one_lowercase_word or title.casefold() in {n.casefold() for n in site_names if n}
+    site_name = title.casefold() in {name.casefold() for name in site_names if name}
+    return one_lowercase_word or (site_name and len(title.split()) <= SITE_NAME_WORDS)
 
 
 # What reading one file may raise on hostile content; it skips that file, never the run.
