@@ -112,6 +112,18 @@ def test_a_linked_headline_is_the_title_and_nested_lists_keep_their_items() -> N
     ]
 
 
+def test_front_matter_gives_title_and_date_and_is_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "talks.md"
+    path.write_text(
+        '---\r\ntitle: "Talks resume in Baku"\r\ndate: 2025-03-03T10:00\r\nlayout: post\r\n---\r\n'
+        "\r\nThe delegations of Armenia and Azerbaijan met again in Baku on Monday, it said.\r\n"
+    )
+    article = read(path)
+    assert (article.title, article.published) == ("Talks resume in Baku", "2025-03-03T10:00")
+    assert article.text.startswith("The delegations of Armenia and Azerbaijan met again")
+    assert "layout: post" in article.removed and "layout" not in article.text
+
+
 def test_plain_text_is_not_read_as_markdown(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("# Notes on the *talks*\n\nThe talks in Baku will resume next week, it said.")

@@ -204,9 +204,11 @@ def _read_text(path: Path) -> str | Skipped:
 
 
 def _text_article(path: Path, article_id: str, raw: str, markdown: bool) -> Article | Skipped:
+    published = None
     if markdown:
         document = read_markdown(raw)
         cleaned = clean_article(document.text, document.title, document.structure)
+        published = document.published
     else:
         cleaned = clean_article(raw)
     return _article_or_skip(
@@ -216,7 +218,7 @@ def _text_article(path: Path, article_id: str, raw: str, markdown: bool) -> Arti
         title=cleaned.title,
         text=cleaned.text,
         outlet=cleaned.outlet,
-        published=cleaned.published,
+        published=published or cleaned.published,
         removed=cleaned.removed,
     )
 

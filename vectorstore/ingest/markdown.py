@@ -4,11 +4,14 @@ Each block becomes one line: headings without `#`, links as their text, emphasis
 images dropped, list items as `- text` (or `1. text`) and table rows as `cell | cell`. A block
 that is nothing but links or images (share buttons, "Facebook | Twitter", a list of related
 stories) is kept as its source line and marked as furniture, so the cleaner removes it and can
-show what it removed. The title is the first heading.
+show what it removed. The title is the first heading. A front-matter block (`---` lines around
+`title: …`, `date: …`, as static-site and CMS exports write) is metadata, not text: its title is
+used when the document has no heading, its date as the publication date.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,6 +21,10 @@ from vectorstore.ingest.text import normalize_spaces
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
+
+_FRONT_MATTER = re.compile(r"\A---[ \t\r]*\n(.*?\n)?---[ \t\r]*(\n|\Z)", re.S)
+_FIELD = re.compile(r"^(\w+):[ \t]*(.*?)\s*$", re.M)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 # Text between links that still leaves a block "links only": separators and bullets.
 _SEPARATORS = set(" |·•,/-–—:;()[]")
@@ -29,6 +36,7 @@ class MarkdownText:
 
     lines: list[str] = field(default_factory=list)
     title: str | None = None
+    published: str | None = None  # from the front matter
     listed: set[str] = field(default_factory=set)
     furniture: set[str] = field(default_factory=set)
 
@@ -45,8 +53,9 @@ def read_markdown(source: str) -> MarkdownText:
     """The document's blocks as lines of text, in order."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(source)
     document = MarkdownText()
+    source, front_title = _take_front_matter(source, document)
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(source)
     source_lines = source.split("\n")
     for block in _blocks(tokens):
         line = normalize_spaces(block.text).replace("\n", " ")
@@ -59,7 +68,26 @@ def read_markdown(source: str) -> MarkdownText:
             document.title = line
         if line:
             document.lines.append(line)
+    document.title = document.title or front_title
     return document
+
+
+def _take_front_matter(source: str, document: MarkdownText) -> tuple[str, str | None]:
+    """The source without its front matter, and the front matter's title. Its lines become
+    furniture (shown as removed) and its date the document's publication date."""
+    found = _FRONT_MATTER.match(source)
+    if not found:
+        return source, None
+    fields = {
+        key.lower(): value.strip("'\"") for key, value in _FIELD.findall(found.group(1) or "")
+    }
+    date = fields.get("date") or fields.get("published") or ""
+    document.published = date if _ISO_DATE.match(date) else None
+    for line in normalize_spaces(found.group(0)).split("\n"):
+        if line:
+            document.lines.append(line)
+            document.furniture.add(line)
+    return source[found.end() :], fields.get("title") or None
 
 
 @dataclass
