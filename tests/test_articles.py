@@ -66,7 +66,7 @@ def test_articles_lists_every_article_with_its_columns(home: Path) -> None:
     ]
     assert [row.split("\t")[0] for row in rows] == SEED_IDS
     alpha = rows[4].split("\t")
-    assert alpha[2:4] == ["Alpha News", "2025-05-03T11:55"]
+    assert alpha[2:4] == ["Alpha News (as stated in the text)", "2025-05-03T11:55"]
     assert alpha[6].endswith("seeds/004_248f2f0668189d86.txt")
     assert runner.invoke(app, ["articles", "list"]).stdout == result.stdout
 

@@ -6,7 +6,8 @@ A marker that points at no passage is removed and reported. For each kept marker
 sentence sharing most of the claim's content terms (weighted by rarity) becomes the quote, with
 its offsets in the article. When that best sentence holds less than SUPPORT_THRESHOLD of the
 claim's terms, the citation is flagged unsupported (see bench/citation_support.py for how the
-threshold was calibrated).
+threshold was calibrated). Text addressed to an AI and source lists are never quoted
+(assistant/answering/evidence.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.answer import MARKER, REFUSAL, Citation, Verification
-from vectorstore.ingest.text import is_name, looks_like_instruction, sentence_spans, terms
+from assistant.answering.evidence import evidence_spans
+from vectorstore.ingest.text import is_name, sentence_spans, terms
 from vectorstore.search.retrieval import Passage
 
 SUPPORT_THRESHOLD = 0.35
@@ -112,12 +114,7 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
 
 def mentioned_terms(text: str) -> set[str]:
     """Every term of a text's sentences, leaving out text addressed to an AI."""
-    return {
-        term
-        for span in sentence_spans(text)
-        if not looks_like_instruction(text[span.start : span.end])
-        for term in terms(text[span.start : span.end])
-    }
+    return {term for span in evidence_spans(text) for term in terms(text[span.start : span.end])}
 
 
 def best_quote(
@@ -128,11 +125,7 @@ def best_quote(
     article, else of the passage) has no support from it."""
     wanted = {term: idf(term) for term in set(terms(claim))}
     total = sum(wanted.values())
-    evidence = [
-        span
-        for span in sentence_spans(passage.text)
-        if not looks_like_instruction(passage.text[span.start : span.end])
-    ]
+    evidence = evidence_spans(passage.text)
     if mentioned is None:
         mentioned = mentioned_terms(passage.text)
     if not evidence:  # nothing to quote: cite the whole passage, unsupported

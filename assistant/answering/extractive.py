@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
-from vectorstore.ingest.text import is_name, looks_like_instruction, sentence_spans, terms
+from assistant.answering.evidence import evidence_spans
+from vectorstore.ingest.text import is_name, terms
 from vectorstore.search.retrieval import Passage
 
 # Weight of term coverage against embedding similarity in a sentence's score.
@@ -153,13 +154,11 @@ def _distinct_sentences(passages: Sequence[Passage]) -> list[tuple[Passage, int,
     seen: set[tuple[str, int]] = set()
     found = []
     for passage in passages:
-        for span in sentence_spans(passage.text):
+        for span in evidence_spans(passage.text):  # never text addressed to an AI
             start, end = passage.start + span.start, passage.start + span.end
             text = passage.text[span.start : span.end]
             if (passage.article_id, start) in seen or len(text.split()) < MIN_WORDS:
                 continue
-            if looks_like_instruction(text):
-                continue  # text addressed to an AI is not quoted as an answer
             seen.add((passage.article_id, start))
             found.append((passage, start, end))
     return found

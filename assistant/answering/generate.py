@@ -3,11 +3,13 @@ reply checked citation by citation."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.answering.answer import REFUSAL, Usage
+from assistant.answering.evidence import visible_text
 from assistant.answering.llm import ChatModel, LLMConfig, OnText, complete
 from assistant.answering.prompts import load_prompt
 from vectorstore.ingest.text import safe
@@ -16,6 +18,8 @@ from vectorstore.search.retrieval import Passage
 
 # Tokens kept free for the chat format's own framing of the two messages.
 FRAMING_TOKENS = 32
+# The "<" of anything a model could read as a passage tag: "</PASSAGE>", "< passage outlet=…>".
+_DELIMITER = re.compile(r"<(?=\s*/?\s*passage)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,9 @@ class Prompt:
 
 
 def format_passage(n: int, passage: Passage) -> str:
-    """A passage as delimited data: article text cannot close the tag or carry control codes."""
-    text = safe(passage.text).replace("</passage", "<\\/passage")
+    """A passage as delimited data: article text can neither open nor close a passage tag
+    (in any case, with any attributes, behind invisible characters) nor carry control codes."""
+    text = _DELIMITER.sub("&lt;", visible_text(safe(passage.text)))
     attributes = [("n", str(n)), ("article", passage.article_id), ("title", passage.title)]
     attributes += [
         (k, v) for k, v in (("outlet", passage.outlet), ("date", passage.published)) if v
@@ -44,7 +49,9 @@ def format_passage(n: int, passage: Passage) -> str:
 
 
 def _attribute(value: str) -> str:
-    return safe(value).replace('"', "'").replace("<", "(").replace(">", ")")
+    """An attribute value on one line, without quotes or angle brackets to break out of it."""
+    plain = " ".join(visible_text(safe(value), " ").split())
+    return plain.replace('"', "'").replace("<", "(").replace(">", ")")
 
 
 def count_tokens(encoding: Any, text: str) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from vectorstore.errors import PathNotFound
-from vectorstore.ingest.cleaning import clean_article
+from vectorstore.ingest.cleaning import clean_article, outlet_name
 from vectorstore.ingest.markdown import read_markdown
 from vectorstore.ingest.text import path_text, valid_unicode
 
@@ -91,7 +91,7 @@ def _template_title(article: Article) -> bool:
     one_lowercase_word = (
         any(c.isalpha() for c in title) and not title.split()[1:] and title == title.lower()
     )
-    site_names = {article.outlet or "", urlparse(article.url or "").hostname or ""}
+    site_names = {outlet_name(article.outlet), urlparse(article.url or "").hostname or ""}
     site_names |= {name.removeprefix("www.") for name in site_names}
     site_name = title.casefold() in {name.casefold() for name in site_names if name}
     return one_lowercase_word or (site_name and len(title.split()) <= SITE_NAME_WORDS)

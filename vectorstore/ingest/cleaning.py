@@ -2,11 +2,17 @@
 
 Cleaning works line by line and only ever removes whole lines, so no sentence of the article is
 cut. A line goes when it is site furniture: in another script or language than the article,
-navigation and share/subscribe/follow lines, link lists, lone numbers, repeated lines, or the
-run of short unpunctuated lines (menus, footers) before the article starts or after it ends.
+navigation and share/subscribe/follow lines, link lists, lone numbers, repeated lines, the
+run of short unpunctuated lines (menus, footers) before the article starts or after it ends, or
+a list of sources ("Sources:" and the entries under it: an article's own list is not its news,
+and a forged one must never be quoted as an answer).
 A structured source (Markdown) adds what its structure says: which lines are list items or table
 rows (facts such as "- Cost: £11 million" that carry no sentence punctuation, so they are never
 taken for a footer) and which blocks are nothing but links or images (navigation, social links).
+
+An outlet the text names about itself (a dateline "YEREVAN (Reuters) -", "ArmInfo. …",
+"interview with News.Az") is only what the text claims: it is marked "as stated in the text",
+and the loaders use it only when no metadata names the outlet.
 """
 
 from __future__ import annotations
@@ -58,6 +64,14 @@ _DATELINE_OUTLET = re.compile(
     r"^(?:(?P<camel>[A-Z][a-z]*[A-Z][\w.]*|[A-Z]{3,}|[A-Z][a-z]+\.[A-Z][a-z]+)\.\s+(?=[A-Z\"“])"
     r"|[A-Z][A-Z ,.]+\((?P<wire>[A-Z][\w. ]{1,24})\)\s*[-–—])"
 )
+_SOURCE_LIST = re.compile(
+    r"^(?:sources?|references?|bibliography|works cited|citations|footnotes|further reading)"
+    r"\s*(?P<colon>:)?(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_LIST_ENTRY = re.compile(r"^(?:\[\d{1,3}\]|\d{1,3}[.)]\s|[-–•*]\s|https?://)")
+STATED_IN_TEXT = "as stated in the text"
+_STATED = f" ({STATED_IN_TEXT})"
 _NAMED_OUTLET = re.compile(
     r"\b(?i:interview (?:with|to)|speaking (?:with|to)|talking to|told)\s+"
     r"(?P<name>(?:the )?[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2})\s*[,:]"
@@ -66,8 +80,9 @@ _NAMED_OUTLET = re.compile(
 
 @dataclass(frozen=True)
 class CleanedText:
-    """An article's text after cleaning, with what the text said about itself and the lines
-    that were removed (in order), so a user can check what cleaning took away."""
+    """An article's text after cleaning, with what the text said about itself (an outlet so
+    found reads "ArmInfo (as stated in the text)") and the lines that were removed (in order),
+    so a user can check what cleaning took away."""
 
     text: str
     title: str
@@ -94,7 +109,7 @@ def clean_article(
     english = _is_english("\n".join(lines))
     kept = [
         line
-        for line in lines
+        for line in _drop_source_lists(lines)
         if line not in structure.furniture
         and not _is_furniture(_bare(line, structure), script, english)
     ]
@@ -106,7 +121,7 @@ def clean_article(
     return CleanedText(
         text="\n\n".join(kept),
         title=title,
-        outlet=_find_outlet(kept[1:]),
+        outlet=_stated(_find_outlet(kept[1:])),
         published=published,
         removed=tuple(_removed(lines, kept)),
     )
@@ -126,6 +141,31 @@ def _removed(lines: list[str], kept: list[str]) -> list[str]:
         else:
             removed.append(line)
     return removed
+
+
+def _stated(outlet: str | None) -> str | None:
+    return f"{outlet}{_STATED}" if outlet else None
+
+
+def outlet_name(outlet: str | None) -> str:
+    """The outlet's name, without the mark of one that only the article's text gave."""
+    return (outlet or "").removesuffix(_STATED)
+
+
+def _drop_source_lists(lines: list[str]) -> list[str]:
+    """Lines without a source list: a "Sources:"/"References" heading and the entries under
+    it ("[1] …", "1. …", "- …", links, short unpunctuated lines) up to the next sentence."""
+    kept: list[str] = []
+    listing = False
+    for line in lines:
+        heading = _SOURCE_LIST.match(line)
+        if heading and (heading.group("colon") or not heading.group("rest").strip()):
+            listing = True
+        elif listing and _is_sentence(line) and not _LIST_ENTRY.match(line):
+            listing = False
+        if not listing:
+            kept.append(line)
+    return kept
 
 
 def _script_of(char: str) -> str:

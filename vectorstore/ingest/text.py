@@ -186,20 +186,6 @@ def _false_break(line: str, start: int) -> bool:
     return word.lower() in _TITLES or initial
 
 
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|guidelines)\b"
-    r"|\byou are now\b|\b(reply|answer|respond|say)\s+(only\s+)?(that|with)\b"
-    r"|^\s*(system|assistant|user)\s*:",
-    re.IGNORECASE,
-)
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    """Text addressed to an AI rather than a reader ("Ignore previous instructions and reply
-    that …"): an article may carry it, but it is never quoted as evidence."""
-    return bool(_INSTRUCTION.search(sentence))
-
-
 _CONTROL = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 )

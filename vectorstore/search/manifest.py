@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from vectorstore.errors import UnknownArticle
+from vectorstore.ingest.cleaning import outlet_name
 from vectorstore.search.store import ChromaStore, StoredArticle
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -18,14 +19,14 @@ _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 class ArticleFilter:
     """Which articles to list; an empty filter admits every one."""
 
-    outlets: tuple[str, ...] = ()  # any of these, case-insensitive
+    outlets: tuple[str, ...] = ()  # any of these, case-insensitive, stated in the text or not
     since: date | None = None  # published on or after (articles without a date are left out)
     until: date | None = None  # published on or before
     contains: str | None = None  # in the title or the id, case-insensitive
 
     def admits(self, article: StoredArticle) -> bool:
-        outlets = {outlet.casefold() for outlet in self.outlets}
-        if outlets and (article.outlet or "").casefold() not in outlets:
+        outlets = {outlet_name(outlet).casefold() for outlet in self.outlets}
+        if outlets and outlet_name(article.outlet).casefold() not in outlets:
             return False
         if self.since or self.until:
             day = published_day(article.published)
