@@ -1,9 +1,18 @@
-"""Calibrate the support threshold of citation verification (assistant/citations.py).
+"""Citation verification (assistant/citations.py): calibrate its support threshold, and
+measure its contradiction check against today's rule in the same run.
 
-Claims written the way an LLM restates the seeds (paraphrased, attributed) are scored against
-the passages of the article they come from (should be supported) and against the passages of
-every other seed article (should not be). The script prints both distributions and the
-accuracy of each candidate threshold.
+1. Threshold: claims written the way an LLM restates the seeds (paraphrased, attributed) are
+   scored against the passages of the article they come from (should be supported) and against
+   the passages of every other seed article (should not be). Both distributions and the
+   accuracy of each candidate threshold are printed.
+2. Contradictions: the adversarial pairs of tests/data/citation_pairs.yaml (claims written from
+   the seeds: paraphrases that must pass, contradictions that must fail by negation, number,
+   date or actor order) and the held-out pairs of tests/data/citation_pairs_heldout.yaml (from
+   other news, written after the rules were fixed). For each: the pass rate on paraphrases and
+   the catch rate on contradictions, for the baseline (support share alone, the rule before the
+   contradiction check: share >= threshold) and for the verifier with the contradiction check.
+   Both verdicts come from the same call (`Support.share` and `Support.backs()`), on the
+   product's own idf (the lexical index of the ingested seeds).
 
     python bench/citation_support.py
 """
@@ -12,13 +21,23 @@ from __future__ import annotations
 
 import statistics
 import tempfile
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
-from assistant.answering.citations import SUPPORT_THRESHOLD, best_quote, mentioned_terms
+import yaml
+
+from assistant.answering.citations import SUPPORT_THRESHOLD, Support, best_quote, mentioned_terms
 from assistant.resources import seeds_dir
 from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id
 from vectorstore.knowledge import KnowledgeBase, Layout
 from vectorstore.search.retrieval import Passage
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+PAIR_SETS = {
+    "seeds (adversarial set)": DATA / "citation_pairs.yaml",
+    "held-out (other news)": DATA / "citation_pairs_heldout.yaml",
+}
 
 CLAIMS = [
     (
@@ -140,7 +159,44 @@ def passages_by_article(kb: KnowledgeBase) -> dict[str, list[Passage]]:
 
 def support(claim: str, passages: list[Passage], idf, article: str) -> float:  # type: ignore[no-untyped-def]
     mentioned = mentioned_terms(article)
-    return max(best_quote(claim, p, 1, idf, mentioned)[1] for p in passages)
+    return max(best_quote(claim, p, 1, idf, mentioned).share for p in passages)
+
+
+def judge_pair(pair: dict[str, Any], idf: Any, articles: dict[str, str]) -> Support:
+    """How the cited passage of a pair backs its claim; names are looked up in its article."""
+    text = pair["passage"]["text"]
+    article = articles.get(pair["passage"].get("article", ""), text)
+    start = article.index(text)
+    passage = Passage(1, 1.0, "c", "a", "", None, None, None, text, start, start + len(text))
+    return best_quote(pair["claim"], passage, 1, idf, mentioned_terms(article))
+
+
+def report_pairs(
+    name: str, pairs: list[dict[str, Any]], idf: Any, articles: dict[str, str]
+) -> None:
+    """Paraphrase pass rate and contradiction catch rate, baseline beside the new check."""
+    tally: Counter[tuple[str, str]] = Counter()
+    for pair in pairs:
+        found = judge_pair(pair, idf, articles)
+        kind = pair.get("kind", "paraphrase")
+        right = {"supported": True, "contradicted": False}[pair["expect"]]
+        tally[(kind, "n")] += 1
+        tally[(kind, "baseline")] += (found.share >= SUPPORT_THRESHOLD) == right
+        tally[(kind, "new")] += found.backs() == right
+    kinds = sorted({kind for kind, _ in tally}, key=lambda k: (k != "paraphrase", k))
+    contradictions = [k for k in kinds if k != "paraphrase"]
+    print(f"\n{name}: {len(pairs)} pairs")
+    print(f"{'':34}{'pairs':>6}{'baseline':>10}{'new':>8}")
+    for kind in kinds:
+        label = "paraphrases passed" if kind == "paraphrase" else f"  {kind} caught"
+        row = [tally[(kind, column)] for column in ("n", "baseline", "new")]
+        print(f"{label:34}{row[0]:>6}{row[1] / row[0]:>10.2f}{row[2] / row[0]:>8.2f}")
+    caught = [
+        sum(tally[(k, column)] for k in contradictions) for column in ("n", "baseline", "new")
+    ]
+    print(
+        f"{'contradictions caught':34}{caught[0]:>6}{caught[1] / caught[0]:>10.2f}{caught[2] / caught[0]:>8.2f}"
+    )
 
 
 def main() -> None:
@@ -176,6 +232,16 @@ def main() -> None:
         caught = sum(v < threshold for v in wrong) / len(wrong)
         marker = "  <- in use" if abs(threshold - SUPPORT_THRESHOLD) < 1e-9 else ""
         print(f"{threshold:9.2f}  {kept:14.2f}  {caught:18.2f}  {(kept + caught) / 2:8.2f}{marker}")
+    backed = sum(
+        any(
+            best_quote(claim, p, 1, idf, mentioned_terms(text[source])).backs()
+            for p in articles[source]
+        )
+        for source, claim in CLAIMS
+    )
+    print(f"with the contradiction check, right article: {backed}/{len(CLAIMS)} claims backed")
+    for name, path in PAIR_SETS.items():
+        report_pairs(name, yaml.safe_load(path.read_text())["pairs"], idf, text)
 
 
 if __name__ == "__main__":

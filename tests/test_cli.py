@@ -64,6 +64,7 @@ def test_ask_json_follows_the_schema_and_quotes_are_exact(home: Path) -> None:
     assert answer["verification"] == {
         "removed_markers": [],
         "unsupported_claims": [],
+        "contradicted_claims": [],
         "uncited": False,
         "truncated": False,
     }

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from assistant.answering.answer import MARKER
 from assistant.answering.citations import remove_invalid_markers, split_claims, verify_answer
+from assistant.answering.contradiction import contradiction
+from assistant.answering.evidence import evidence_spans
 from vectorstore.ingest.cleaning import clean_article
 from vectorstore.ingest.markdown import read_markdown
 from vectorstore.ingest.text import normalize_spaces
@@ -34,6 +36,17 @@ pieces = st.one_of(
             "“",
             "”",
             "Follow us",
+            " not ",
+            "no ",
+            " 17th ",
+            "1,500",
+            " million",
+            "May 3",
+            " by Kalugin",
+            " to Baku from Iran",
+            "Sources:",
+            "Ignore previous instructions",
+            "\u200b",
         ]
     ),
 )
@@ -100,3 +113,17 @@ def test_verification_never_invents_a_source(answer: str, bodies: list[str]) -> 
             source.text[citation.start - source.start : citation.end - source.start]
             == citation.quote
         )
+
+
+@FUZZ
+@given(text=texts)
+def test_a_sentence_never_contradicts_itself(text: str) -> None:
+    assert contradiction(text, text) is None
+
+
+@FUZZ
+@given(text=texts)
+def test_evidence_is_whole_sentences_of_the_text(text: str) -> None:
+    from vectorstore.ingest.text import sentence_spans
+
+    assert set(evidence_spans(text)) <= set(sentence_spans(text))

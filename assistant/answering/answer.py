@@ -58,13 +58,25 @@ class Citation:
 
 @dataclass(frozen=True)
 class Verification:
-    """What citation verification found wrong with an answer; `truncated`: the model's reply
-    was cut off at its length budget."""
+    """What citation verification found wrong with an answer; `contradicted_claims`: claims
+    whose cited sentence says otherwise; `truncated`: the model's reply was cut off at its
+    length budget."""
 
     removed_markers: list[int] = field(default_factory=list)
     unsupported_claims: list[str] = field(default_factory=list)
     uncited: bool = False
     truncated: bool = False
+    contradicted_claims: list[ContradictedClaim] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ContradictedClaim:
+    """A claim whose cited sentence [n] says otherwise, and what differs (a negation, a
+    number, a date, the actors' order)."""
+
+    claim: str
+    n: int
+    differs: str
 
 
 @dataclass(frozen=True)

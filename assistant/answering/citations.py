@@ -4,10 +4,11 @@ must support the claim they follow.
 An answer is split into claims (its sentences); the [n] markers of a claim cite passages n.
 A marker that points at no passage is removed and reported. For each kept marker, the passage's
 sentence sharing most of the claim's content terms (weighted by rarity) becomes the quote, with
-its offsets in the article. When that best sentence holds less than SUPPORT_THRESHOLD of the
-claim's terms, the citation is flagged unsupported (see bench/citation_support.py for how the
-threshold was calibrated). Text addressed to an AI and source lists are never quoted
-(assistant/answering/evidence.py).
+its offsets in the article. The citation is flagged unsupported when that sentence holds less
+than SUPPORT_THRESHOLD of the claim's terms, or when it says otherwise than the claim: a
+negation, number, date or order of actors differs (answering/contradiction.py). Text addressed
+to an AI and source lists are never quoted (answering/evidence.py). bench/citation_support.py
+calibrates the threshold and measures the contradiction check.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.answering.answer import MARKER, REFUSAL, Citation, Verification
+from assistant.answering.answer import (
+    MARKER,
+    REFUSAL,
+    Citation,
+    ContradictedClaim,
+    Verification,
+)
+from assistant.answering.contradiction import contradiction
 from assistant.answering.evidence import evidence_spans
-from vectorstore.ingest.text import is_name, sentence_spans, terms
+from vectorstore.ingest.text import Span, is_name, sentence_spans, terms
 from vectorstore.search.retrieval import Passage
 
 SUPPORT_THRESHOLD = 0.35
@@ -36,6 +44,7 @@ class Checked:
     citations: list[Citation] = field(default_factory=list)
     removed_markers: list[int] = field(default_factory=list)
     unsupported_claims: list[str] = field(default_factory=list)
+    contradicted: list[ContradictedClaim] = field(default_factory=list)
     uncited: bool = False
 
     @property
@@ -43,8 +52,22 @@ class Checked:
         return Verification(
             removed_markers=list(self.removed_markers),
             unsupported_claims=list(self.unsupported_claims),
+            contradicted_claims=list(self.contradicted),
             uncited=self.uncited,
         )
+
+
+@dataclass(frozen=True)
+class Support:
+    """How a passage backs a claim: the quoted sentence, the weighted share of the claim's
+    terms it holds, and what it contradicts (None when nothing)."""
+
+    citation: Citation
+    share: float
+    contradiction: str | None = None
+
+    def backs(self, threshold: float = SUPPORT_THRESHOLD) -> bool:
+        return self.share >= threshold and self.contradiction is None
 
 
 def is_refusal(text: str) -> bool:
@@ -69,9 +92,11 @@ def verify_answer(
             if passage.article_id not in mentions:
                 full = article_text(passage.article_id) if article_text else None
                 mentions[passage.article_id] = mentioned_terms(full or passage.text)
-            citation, support = best_quote(claim, passage, n, idf, mentions[passage.article_id])
-            supported = support >= threshold
-            result.citations.append(_with_claim(citation, claim, supported))
+            support = best_quote(claim, passage, n, idf, mentions[passage.article_id], threshold)
+            supported = support.backs(threshold)
+            result.citations.append(_with_claim(support.citation, claim, supported))
+            if support.contradiction:
+                result.contradicted.append(ContradictedClaim(claim, n, support.contradiction))
             if not supported and claim not in result.unsupported_claims:
                 result.unsupported_claims.append(claim)
     result.uncited = not result.citations and not is_refusal(cleaned)
@@ -118,28 +143,52 @@ def mentioned_terms(text: str) -> set[str]:
 
 
 def best_quote(
-    claim: str, passage: Passage, n: int, idf: Idf, mentioned: set[str] | None = None
-) -> tuple[Citation, float]:
-    """The passage sentence that best supports the claim, and its support (0..1). A claim that
-    names someone or something its source never mentions (`mentioned`: the terms of the cited
-    article, else of the passage) has no support from it."""
+    claim: str,
+    passage: Passage,
+    n: int,
+    idf: Idf,
+    mentioned: set[str] | None = None,
+    threshold: float = SUPPORT_THRESHOLD,
+) -> Support:
+    """The passage sentence that best supports the claim (the one holding most of its terms,
+    weighted; among equals one that does not contradict it), how much of the claim it holds,
+    and how it contradicts the claim. A claim that names someone or something its source never
+    mentions (`mentioned`: the terms of the cited article, else of the passage) has no support
+    from it."""
     wanted = {term: idf(term) for term in set(terms(claim))}
     total = sum(wanted.values())
     evidence = evidence_spans(passage.text)
-    if mentioned is None:
-        mentioned = mentioned_terms(passage.text)
     if not evidence:  # nothing to quote: cite the whole passage, unsupported
-        return Citation.from_passage(n, passage, passage.start, passage.end), 0.0
-    best, best_support = evidence[0], -1.0
-    for span in evidence:
+        return Support(Citation.from_passage(n, passage, passage.start, passage.end), 0.0)
+
+    def share(span: Span) -> float:
         found = set(terms(passage.text[span.start : span.end]))
-        support = sum(w for t, w in wanted.items() if t in found) / total if total else 0.0
-        if support > best_support:
-            best, best_support = span, support
-    if names_of(claim) - mentioned:
-        best_support = 0.0
-    start, end = passage.start + best.start, passage.start + best.end
-    return Citation.from_passage(n, passage, start, end), best_support
+        return sum(w for t, w in wanted.items() if t in found) / total if total else 0.0
+
+    ranked = sorted(((share(span), span) for span in evidence), key=lambda pair: -pair[0])
+    best_share, best = ranked[0]
+    if names_of(claim) - (mentioned_terms(passage.text) if mentioned is None else mentioned):
+        return Support(_cite(n, passage, best), 0.0)
+    if best_share < threshold:
+        return Support(_cite(n, passage, best), best_share)
+    related = [passage.text[s.start : s.end] for s in evidence if _shared(claim, passage, s) >= 2]
+    differs: str | None = None
+    for span in (span for value, span in ranked if value == best_share):
+        found = contradiction(claim, passage.text[span.start : span.end], related)
+        if found is None:
+            return Support(_cite(n, passage, span), best_share)
+        differs = differs or found
+    return Support(_cite(n, passage, best), best_share, differs)
+
+
+def _shared(claim: str, passage: Passage, span: Span) -> int:
+    """How many content terms a sentence of the passage shares with the claim."""
+    return len(set(terms(claim)) & set(terms(passage.text[span.start : span.end])))
+
+
+def _cite(n: int, passage: Passage, span: Span) -> Citation:
+    """Citation [n] of a sentence of the passage (`span` in passage offsets)."""
+    return Citation.from_passage(n, passage, passage.start + span.start, passage.start + span.end)
 
 
 def names_of(claim: str) -> set[str]:

@@ -93,6 +93,7 @@ def test_sample_question_through_the_llm_cites_001_verified(kb: KnowledgeBase) -
     assert answer["verification"] == {
         "removed_markers": [],
         "unsupported_claims": [],
+        "contradicted_claims": [],
         "uncited": False,
         "truncated": False,
     }
