@@ -57,14 +57,28 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """What the articles hold, shown under a model's answer that keeps no supported citation:
+    the extractive answer's cited sentences. `reason`: "uncited", "unsupported" or "empty" (the
+    reply held nothing but echoed prompt)."""
+
+    reason: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Verification:
     """What citation verification found wrong with an answer; `truncated`: the model's reply
-    was cut off at its length budget."""
+    was cut off at its length budget; `grounded`: at least one citation a passage supports,
+    else `fallback` holds the articles' evidence (LLM answers)."""
 
     removed_markers: list[int] = field(default_factory=list)
     unsupported_claims: list[str] = field(default_factory=list)
     uncited: bool = False
     truncated: bool = False
+    grounded: bool = True
+    fallback: Fallback | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,15 @@ class Answer:
     verification: Verification | None = None
     usage: Usage | None = None
     timings: Timings | None = None
+
+    @property
+    def grounded(self) -> bool:
+        """At least one citation a passage supports (or an abstention, which claims nothing)."""
+        return self.abstained or any(citation.supported for citation in self.citations)
+
+    @property
+    def fallback(self) -> Fallback | None:
+        return self.verification.fallback if self.verification else None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.reply import normalise_markers, prepare_reply, strip_scaffolding
+from assistant.answering.reply import normalise_markers, prepare_reply, strip_scaffolding
 
 
 @pytest.mark.parametrize(
