@@ -156,3 +156,22 @@ def byline(title: str, outlet: str | None, published: str | None) -> str:
     """ "Title — Outlet, date" with whatever is known."""
     details = ", ".join(part for part in (outlet, published) if part)
     return f"{title} — {details}" if details else title
+
+
+FALLBACK_REASONS = {
+    "uncited": "Not verified: the model's answer cites no passage, so nothing backs it.",
+    "unsupported": "Not verified: no passage the model cites backs its claims.",
+    "empty": "Not answered: the model's reply held nothing but the prompt it was sent.",
+}
+
+
+_OPENING_QUOTES = "\"“„«‘'"
+_CLOSING_QUOTES = "\"”»’'"
+
+
+def quoted(text: str) -> str:
+    """Text in quotation marks, without doubling marks the text already opens or closes with."""
+    text = text.strip()
+    if text[:1] in _OPENING_QUOTES or text[-1:] in _CLOSING_QUOTES:
+        return text
+    return f"“{text}”"

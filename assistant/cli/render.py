@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from assistant.answering.answer import MARKER, Answer, Citation, Fallback, byline
+from assistant.answering.answer import (
+    FALLBACK_REASONS,
+    MARKER,
+    Answer,
+    Citation,
+    Fallback,
+    byline,
+    quoted,
+)
 from vectorstore.ingest.text import safe
 from vectorstore.search.retrieval import Passage
 
@@ -85,13 +93,6 @@ def render_sources(answer: Answer, console: Console) -> None:
         render_fallback(answer.fallback, console)
 
 
-FALLBACK_REASONS = {
-    "uncited": "Not verified: the model's answer cites no passage, so nothing backs it.",
-    "unsupported": "Not verified: no passage the model cites backs its claims.",
-    "empty": "Not answered: the model's reply held nothing but the prompt it was sent.",
-}
-
-
 def render_fallback(fallback: Fallback, console: Console) -> None:
     """The extractive answer's cited sentences as the evidence the articles hold."""
     console.print()
@@ -129,18 +130,6 @@ def render_citations(citations: Sequence[Citation], console: Console) -> None:
                 console.print(
                     Text(f"    UNSUPPORTED: the passage does not back {claims}", style="bold red")
                 )
-
-
-_OPENING_QUOTES = "\"“„«‘'"
-_CLOSING_QUOTES = "\"”»’'"
-
-
-def quoted(text: str) -> str:
-    """Text in quotation marks, without doubling marks the text already opens or closes with."""
-    text = text.strip()
-    if text[:1] in _OPENING_QUOTES or text[-1:] in _CLOSING_QUOTES:
-        return text
-    return f"“{text}”"
 
 
 def render_excerpt(text: str, start: int, end: int, console: Console) -> None:

@@ -13,13 +13,13 @@ from typer.testing import CliRunner
 
 from assistant.answering.answer import REFUSAL
 from assistant.cli.app import app
-from assistant.render import safe
 from tests.llm.conftest import (
     assert_quotes_verbatim,
     cassette_texts,
     recorded_reply,
     recorded_stream_events,
 )
+from vectorstore.ingest.text import safe
 
 SAMPLE = "What does Russia claim about South Caucasus Railways?"
 runner = CliRunner()
