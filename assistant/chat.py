@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from assistant.answering.answer import Answer, byline
+from assistant.answering.answer import FALLBACK_REASONS, Answer, Citation, byline, quoted
 from assistant.answering.llm import ChatModel, OnText, complete
 from assistant.answering.prompts import load_prompt
 from assistant.service import ask, check_question
@@ -270,11 +270,22 @@ def transcript_markdown(session: ChatSession) -> str:
         if turn.standalone != turn.question:
             parts.append(f"*Searched as:* {turn.standalone}\n")
         parts.append(f"{turn.answer.text}\n")
-        for c in turn.answer.citations:
-            flag = "" if c.supported else " **(unsupported)**"
-            parts.append(
-                f"- [{c.n}] {byline(c.title, c.outlet, c.published)} (`{c.article_id}`, "
-                f"characters {c.start}–{c.end}){flag}: “{c.quote}”"
-            )
+        parts += citation_lines(turn.answer.citations)
+        fallback = turn.answer.fallback
+        if fallback is not None:
+            reason = FALLBACK_REASONS.get(fallback.reason, fallback.reason)
+            parts.append(f"\n*{reason}* What the articles say (quoted):\n\n{fallback.text}\n")
+            parts += citation_lines(fallback.citations)
         parts.append("")
     return "\n".join(parts)
+
+
+def citation_lines(citations: list[Citation]) -> list[str]:
+    lines = []
+    for c in citations:
+        flag = "" if c.supported else " **(unsupported)**"
+        lines.append(
+            f"- [{c.n}] {byline(c.title, c.outlet, c.published)} (`{c.article_id}`, "
+            f"characters {c.start}–{c.end}){flag}: {quoted(c.quote)}"
+        )
+    return lines

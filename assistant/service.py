@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.answering.answer import REFUSAL, Answer, Timings
+from assistant.answering.answer import REFUSAL, Answer, Fallback, Timings
 from assistant.answering.citations import is_refusal, verify_answer
 from assistant.answering.extractive import (
     Candidate,
@@ -21,6 +21,7 @@ from assistant.answering.extractive import (
 )
 from assistant.answering.generate import generate
 from assistant.answering.llm import ChatModel, OnText
+from assistant.answering.reply import prepare_reply
 from assistant.errors import EmptyQuestion, InputError, LLMError
 from assistant.resources import seeds_dir
 from assistant.settings import Settings
@@ -224,6 +225,10 @@ def ask(
         )
     else:
         answer = _generated(kb, question, passages, settings, on_text, chat)
+        if not answer.grounded and answer.verification is not None:
+            fallback = _fallback(kb, answer, passages, candidates, min_support)
+            verification = replace(answer.verification, grounded=False, fallback=fallback)
+            answer = replace(answer, verification=verification)
     done = time.perf_counter()
     timings = Timings(
         retrieve_ms=(retrieved - began) * 1000,
@@ -254,6 +259,25 @@ def _extractive(
     )
 
 
+def _fallback(
+    kb: KnowledgeBase,
+    answer: Answer,
+    passages: list[Passage],
+    candidates: list[Candidate],
+    min_support: float,
+) -> Fallback:
+    """The extractive answer's cited sentences, for a model's answer that keeps no supported
+    citation: what the articles do say, shown beneath it."""
+    evidence = _extractive(kb, answer.question, passages, candidates, min_support)
+    if not answer.text:
+        reason = "empty"
+    elif answer.citations:
+        reason = "unsupported"
+    else:
+        reason = "uncited"
+    return Fallback(reason=reason, text=evidence.text, citations=evidence.citations)
+
+
 def _generated(
     kb: KnowledgeBase,
     question: str,
@@ -267,7 +291,7 @@ def _generated(
     except LLMError as error:
         error.passages = list(passages)
         raise
-    text, prompt, usage = generation.text, generation.prompt, generation.usage
+    text, prompt, usage = prepare_reply(generation.text), generation.prompt, generation.usage
     if is_refusal(text):
         return Answer(
             question=question,

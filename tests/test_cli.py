@@ -67,6 +67,8 @@ def test_ask_json_follows_the_schema_and_quotes_are_exact(home: Path) -> None:
         "contradicted_claims": [],
         "uncited": False,
         "truncated": False,
+        "grounded": True,
+        "fallback": None,
     }
     assert answer["abstained"] is False and answer["mode"] == "extractive"
     citations = answer["citations"]

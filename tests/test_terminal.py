@@ -211,3 +211,13 @@ def test_shell_completion_for_bash_zsh_and_fish() -> None:
     # zsh and fish through the protocol their scripts speak (the shells are not installed).
     assert "status" in completion("zsh", "assistant st")
     assert completion("fish", "assistant se").startswith("search")
+
+
+def test_a_quote_that_already_has_quotation_marks_is_not_wrapped_in_more() -> None:
+    from assistant.answering.answer import quoted
+
+    assert quoted("The line reopened.") == "“The line reopened.”"
+    assert quoted("“We cannot manage without Russia,” he said.") == (
+        "“We cannot manage without Russia,” he said."
+    )
+    assert quoted('"It is ours."') == '"It is ours."'

@@ -57,16 +57,30 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """What the articles hold, shown under a model's answer that keeps no supported citation:
+    the extractive answer's cited sentences. `reason`: "uncited", "unsupported" or "empty" (the
+    reply held nothing but echoed prompt)."""
+
+    reason: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Verification:
     """What citation verification found wrong with an answer; `contradicted_claims`: claims
     whose cited sentence says otherwise; `truncated`: the model's reply was cut off at its
-    length budget."""
+    length budget; `grounded`: at least one citation a passage supports, else `fallback` holds
+    the articles' evidence (LLM answers)."""
 
     removed_markers: list[int] = field(default_factory=list)
     unsupported_claims: list[str] = field(default_factory=list)
     uncited: bool = False
     truncated: bool = False
     contradicted_claims: list[ContradictedClaim] = field(default_factory=list)
+    grounded: bool = True
+    fallback: Fallback | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,15 @@ class Answer:
     usage: Usage | None = None
     timings: Timings | None = None
 
+    @property
+    def grounded(self) -> bool:
+        """At least one citation a passage supports (or an abstention, which claims nothing)."""
+        return self.abstained or any(citation.supported for citation in self.citations)
+
+    @property
+    def fallback(self) -> Fallback | None:
+        return self.verification.fallback if self.verification else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
@@ -145,3 +168,22 @@ def byline(title: str, outlet: str | None, published: str | None) -> str:
     """ "Title — Outlet, date" with whatever is known."""
     details = ", ".join(part for part in (outlet, published) if part)
     return f"{title} — {details}" if details else title
+
+
+FALLBACK_REASONS = {
+    "uncited": "Not verified: the model's answer cites no passage, so nothing backs it.",
+    "unsupported": "Not verified: no passage the model cites backs its claims.",
+    "empty": "Not answered: the model's reply held nothing but the prompt it was sent.",
+}
+
+
+_OPENING_QUOTES = "\"“„«‘'"
+_CLOSING_QUOTES = "\"”»’'"
+
+
+def quoted(text: str) -> str:
+    """Text in quotation marks, without doubling marks the text already opens or closes with."""
+    text = text.strip()
+    if text[:1] in _OPENING_QUOTES or text[-1:] in _CLOSING_QUOTES:
+        return text
+    return f"“{text}”"

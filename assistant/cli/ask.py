@@ -21,13 +21,18 @@ def ask(
     ] = False,
 ) -> None:
     """Answer a question from the articles, citing the passages used."""
-    from assistant.cli.common import StreamPrinter, from_stdin_if_dash, ingest_progress, open_kb
+    from assistant.cli import common
+    from assistant.cli.common import (
+        StreamPrinter,
+        from_stdin_if_dash,
+        ingest_progress,
+        open_kb,
+        show_verified,
+    )
     from assistant.cli.render import (
         print_json,
-        render_answer,
         render_details,
         render_passages,
-        render_sources,
         stdout,
     )
     from assistant.errors import LLMError
@@ -44,7 +49,12 @@ def ask(
 
     try:
         answer = answer_question(
-            kb, question, settings, k=k, use_llm=not no_llm, on_text=None if as_json else show
+            kb,
+            question,
+            settings,
+            k=k,
+            use_llm=not no_llm,
+            on_text=show if common.stdout_is_terminal() and not as_json else None,
         )
     except LLMError as error:
         show.end_line()
@@ -62,10 +72,7 @@ def ask(
     if as_json:
         print_json(answer.to_dict())
         return
-    if show.end_line():
-        render_sources(answer, console)
-    else:
-        render_answer(answer, console)
+    show_verified(answer, show, console)
     if verbose:
         render_details(answer, console)
 

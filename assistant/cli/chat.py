@@ -49,8 +49,9 @@ def _respond(line: str, session: ChatSession, settings: Settings, kb: KnowledgeB
     """Run a command or answer a question; False when the chat should end. A failed turn is
     reported and the session goes on."""
     from assistant.chat import handle_command, take_turn
-    from assistant.cli.common import StreamPrinter
-    from assistant.cli.render import render_answer, render_excerpt, render_sources, safe, stdout
+    from assistant.cli import common
+    from assistant.cli.common import StreamPrinter, show_verified
+    from assistant.cli.render import render_excerpt, safe, stdout
     from assistant.errors import UserError, user_error
     from vectorstore.errors import KnowledgeBaseError
     from vectorstore.ingest.text import hide_url_secrets
@@ -69,7 +70,14 @@ def _respond(line: str, session: ChatSession, settings: Settings, kb: KnowledgeB
         console.print(f"(searching: {safe(query)})", style="dim", markup=False)
 
     try:
-        turn = take_turn(line, session, kb, settings, on_text=show, on_search=searching)
+        turn = take_turn(
+            line,
+            session,
+            kb,
+            settings,
+            on_text=show if common.stdout_is_terminal() else None,
+            on_search=searching,
+        )
     except KeyboardInterrupt:
         print("\n(answer cancelled)")
         return True
@@ -77,10 +85,7 @@ def _respond(line: str, session: ChatSession, settings: Settings, kb: KnowledgeB
         show.end_line()
         sys.stderr.write(f"error: {safe(hide_url_secrets(str(user_error(error))))}\n")
         return True
-    if show.end_line():
-        render_sources(turn.answer, console)
-    else:
-        render_answer(turn.answer, console)
+    show_verified(turn.answer, show, console)
     print()
     return True
 

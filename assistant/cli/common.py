@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from assistant.answering.answer import Answer
     from assistant.settings import Settings
     from vectorstore.knowledge import KnowledgeBase, Progress
 
@@ -79,12 +82,15 @@ class StreamPrinter:
 
     def __init__(self) -> None:
         self.started = False
+        self.text = ""
 
     def __call__(self, text: str) -> None:
         from vectorstore.ingest.text import safe
 
         self.started = True
-        sys.stdout.write(safe(text))
+        shown = safe(text)
+        self.text += shown
+        sys.stdout.write(shown)
         sys.stdout.flush()
 
     def end_line(self) -> bool:
@@ -92,3 +98,43 @@ class StreamPrinter:
         if self.started:
             sys.stdout.write("\n")
         return self.started
+
+
+def stdout_is_terminal() -> bool:
+    """Stream answers only to a terminal: piped output gets the verified answer alone."""
+    return hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+
+
+def show_verified(answer: Answer, show: StreamPrinter, console: Console) -> None:
+    """After the stream, what stays on screen is the verified answer. When verification changed
+    the text (a marker removed or rewritten, echoed prompt dropped), the streamed lines are
+    cleared and the answer drawn again; when they have scrolled out of reach, the verified
+    answer follows under a heading."""
+    from rich.text import Text
+
+    from assistant.cli.render import render_answer, render_sources
+
+    if not show.started:
+        render_answer(answer, console)
+        return
+    if show.text.strip() == answer.text.strip():
+        sys.stdout.write("\n")
+        render_sources(answer, console)
+        return
+    rows = rows_taken(show.text, console.width)
+    if rows <= console.height:
+        up = f"\x1b[{rows - 1}A" if rows > 1 else ""
+        sys.stdout.write(f"\r{up}\x1b[J")
+    else:
+        sys.stdout.write("\n")
+        console.print(Text("Verified answer:", style="bold"))
+    sys.stdout.flush()
+    render_answer(answer, console)
+
+
+def rows_taken(text: str, width: int) -> int:
+    """Terminal rows `text` fills at `width` columns when written from a line's start."""
+    from rich.cells import cell_len
+
+    width = max(width, 1)
+    return sum(max(1, -(-cell_len(line) // width)) for line in text.split("\n"))

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from assistant.answering.answer import MARKER, Answer, byline
+from assistant.answering.answer import (
+    FALLBACK_REASONS,
+    MARKER,
+    Answer,
+    Citation,
+    Fallback,
+    byline,
+    quoted,
+)
 from vectorstore.ingest.text import safe
 from vectorstore.search.retrieval import Passage
 
@@ -62,7 +70,8 @@ def render_answer(answer: Answer, console: Console) -> None:
 
 
 def render_sources(answer: Answer, console: Console) -> None:
-    """The verified sources under an answer, and what verification removed or doubts."""
+    """The verified sources under an answer, and what verification removed or doubts; under a
+    model's answer that keeps no supported citation, what the articles do say."""
     checks = answer.verification
     removed = checks.removed_markers if checks else []
     if removed:
@@ -77,20 +86,50 @@ def render_sources(answer: Answer, console: Console) -> None:
                 style="yellow",
             )
         )
-    if checks and checks.uncited:
+    if checks and checks.uncited and answer.fallback is None:
         console.print(Text("Warning: this answer cites no passage.", style="yellow"))
-    if not answer.citations:
+    render_citations(answer.citations, console)
+    if answer.fallback is not None:
+        render_fallback(answer.fallback, console)
+
+
+def render_fallback(fallback: Fallback, console: Console) -> None:
+    """The extractive answer's cited sentences as the evidence the articles hold."""
+    console.print()
+    console.print(Text(FALLBACK_REASONS.get(fallback.reason, fallback.reason), style="bold yellow"))
+    if not fallback.citations:
+        console.print(Text("No sentence of the retrieved passages answers it either."))
+        return
+    console.print(Text("What the articles say (quoted, not written by the model):", style="bold"))
+    console.print(_answer_text(fallback.text))
+    render_citations(fallback.citations, console)
+
+
+def render_citations(citations: Sequence[Citation], console: Console) -> None:
+    """Each cited passage once, with every quote backing its claims (each quote once)."""
+    if not citations:
         return
     console.print()
     console.print(Text("Sources", style="bold"))
-    for citation in answer.citations:
-        line = Text(f"[{citation.n}] ", style="bold cyan")
-        line.append(safe(byline(citation.title, citation.outlet, citation.published)))
-        line.append(f"  ({safe(citation.article_id)})", style="dim")
-        if not citation.supported:
-            line.append("  UNSUPPORTED: the passage does not back the claim", style="bold red")
+    by_passage: dict[int, list[Citation]] = {}
+    for citation in citations:
+        by_passage.setdefault(citation.n, []).append(citation)
+    for n, cited in by_passage.items():
+        first = cited[0]
+        line = Text(f"[{n}] ", style="bold cyan")
+        line.append(safe(byline(first.title, first.outlet, first.published)))
+        line.append(f"  ({safe(first.article_id)})", style="dim")
         console.print(line)
-        console.print(Text(f"    “{safe(citation.quote)}”", style="italic"))
+        quotes: dict[str, list[Citation]] = {}
+        for citation in cited:
+            quotes.setdefault(citation.quote, []).append(citation)
+        for quote, backing in quotes.items():
+            console.print(Text(f"    {quoted(safe(quote))}", style="italic"))
+            if not any(citation.supported for citation in backing):
+                claims = "; ".join(dict.fromkeys(quoted(safe(c.claim)) for c in backing))
+                console.print(
+                    Text(f"    UNSUPPORTED: the passage does not back {claims}", style="bold red")
+                )
 
 
 def render_excerpt(text: str, start: int, end: int, console: Console) -> None:

@@ -48,6 +48,7 @@ class CaseResult:
     answer: str
     facts_found: list[str] = field(default_factory=list)  # the phrasing that covered each fact
     facts_missing: list[str] = field(default_factory=list)  # each uncovered fact's first phrasing
+    grounded: bool = True  # False: no citation a passage supports (the evidence was shown instead)
 
 
 @dataclass
@@ -99,6 +100,8 @@ def score_case(case: GoldenCase, answer: Answer, k: int, latency_ms: float = 0.0
         reasons.append("forbidden: " + "; ".join(found))
     if unsupported:
         reasons.append(f"{unsupported} unsupported citation(s)")
+    if not answer.grounded:
+        reasons.append("no supported citation (the articles' evidence shown instead)")
     return CaseResult(
         id=case.id,
         question=case.question,
@@ -117,6 +120,7 @@ def score_case(case: GoldenCase, answer: Answer, k: int, latency_ms: float = 0.0
         answer=answer.text,
         facts_found=[phrase for phrase in matched if phrase is not None],
         facts_missing=missing,
+        grounded=answer.grounded,
     )
 
 

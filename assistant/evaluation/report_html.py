@@ -23,7 +23,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from assistant.answering.answer import MARKER, Answer, Citation
+from assistant.answering.answer import FALLBACK_REASONS, MARKER, Answer, Citation, quoted
 from assistant.evaluation.metrics import CaseResult, EvalReport, Regression
 from vectorstore.search.retrieval import Passage
 
@@ -339,8 +339,14 @@ def _answer_block(case: CaseResult, answer: Answer | None, slug: str) -> str:
         if checks.removed_markers:
             shown = ", ".join(f"[{n}]" for n in checks.removed_markers)
             notes.append(f"Removed {escape(shown)}: no such passage was given to the model.")
-        if checks.uncited:
+        if checks.uncited and checks.fallback is None:
             notes.append("This answer cites no passage.")
+        if checks.fallback is not None:
+            reason = FALLBACK_REASONS.get(checks.fallback.reason, checks.fallback.reason)
+            quotes = " ".join(escape(quoted(c.quote)) for c in checks.fallback.citations)
+            notes.append(
+                f"{escape(reason)} What the articles say: {quotes or 'nothing that answers it.'}"
+            )
     warnings = "".join(f"<p class=warn>{note}</p>" for note in notes)
     return (
         f"<h3>Answer{label}</h3><p class=answer>{linked_answer(case.answer, cited, slug)}</p>"

@@ -28,6 +28,13 @@ SCRUBBED_HEADERS = (
     "openai-project",
     "x-request-id",
 )
+# The live endpoint to record from, read before tests/conftest.py's isolated_home clears the
+# OpenAI settings of every test.
+RECORDING_ENDPOINT = {
+    name: os.environ[name]
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ASSISTANT_LLM_MODEL")
+    if os.environ.get(name)
+}
 
 
 def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
@@ -81,9 +88,8 @@ def llm_endpoint(
         monkeypatch.setenv("OPENAI_API_KEY", "sk-replay-only")
         yield
         return
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ASSISTANT_LLM_MODEL"):
-        if os.environ.get(name):
-            monkeypatch.setenv(name, os.environ[name])
+    for name, value in RECORDING_ENDPOINT.items():
+        monkeypatch.setenv(name, value)
     if os.environ.get("ASSISTANT_RECORD_FROM_STUB"):
         from tests.openai_stub import StubServer
 
@@ -96,6 +102,14 @@ def llm_endpoint(
     yield
 
 
+@pytest.fixture
+def short_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two passages and a 200-token answer budget, recording and replaying alike: the real
+    model these cassettes come from reads a five-passage prompt for minutes on a busy CPU."""
+    monkeypatch.setenv("ASSISTANT_TOP_K", "2")
+    monkeypatch.setenv("ASSISTANT_LLM_MAX_TOKENS", "200")
+
+
 def cassette_texts() -> dict[str, str]:
     folder = REPO / "tests" / "cassettes"
     return {path.name: path.read_text() for path in sorted(folder.glob("*.yaml"))}
@@ -106,3 +120,38 @@ def recorded_bodies(text: str) -> list[dict[str, Any]]:
 
     data = yaml.safe_load(text)
     return [json.loads(i["request"]["body"]) for i in data["interactions"] if i["request"]["body"]]
+
+
+def assert_quotes_verbatim(answer: dict[str, Any]) -> None:
+    """Every citation an answer keeps, its fallback's included, quotes its article verbatim at
+    its offsets (the knowledge base under ASSISTANT_HOME)."""
+    from assistant.service import open_knowledge_base
+    from assistant.settings import load_settings
+
+    store = open_knowledge_base(load_settings()).store
+    fallback = answer["verification"].get("fallback") or {}
+    for citation in [*answer["citations"], *fallback.get("citations", [])]:
+        text = store.article_text(citation["article_id"])
+        assert text is not None, citation["article_id"]
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
+
+
+def recorded_stream_events(text: str) -> int:
+    """Server-sent events in a cassette's recorded answers."""
+    import yaml
+
+    data = yaml.safe_load(text)
+    return sum(str(i["response"]["body"]["string"]).count("data: ") for i in data["interactions"])
+
+
+def recorded_reply(text: str) -> str:
+    """The text of a cassette's first recorded streamed answer."""
+    import yaml
+
+    body = str(yaml.safe_load(text)["interactions"][0]["response"]["body"]["string"])
+    reply = ""
+    for line in body.splitlines():
+        if line.startswith("data: ") and line[6:].strip() != "[DONE]":
+            for choice in json.loads(line[6:]).get("choices", []):
+                reply += (choice.get("delta") or {}).get("content") or ""
+    return reply

@@ -6,27 +6,23 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli.app import app
+from tests.llm.conftest import cassette_texts, recorded_bodies
 
 
 @pytest.mark.vcr
-@pytest.mark.stub_reply(
-    "Kalugin said Russia, Azerbaijan and Armenia reached mutually acceptable solutions on the "
-    "Trump Route through a trilateral working group [1].",
-    "Who operates the railway network along the Trump Route, according to Kalugin?",
-    "According to Kalugin, South Caucasus Railways, a subsidiary of Russian Railways, holds a "
-    "concession to operate Armenia's railway network [1].",
-)
-@pytest.mark.usefixtures("llm_endpoint")
+@pytest.mark.usefixtures("short_prompts", "llm_endpoint")
 def test_the_llm_rewrites_a_follow_up_into_a_standalone_question() -> None:
+    follow_up = "and who operates the railway there?"
     result = CliRunner().invoke(
-        app,
-        ["chat"],
-        input="What does Kalugin say about the Trump Route?\nand who operates the railway there?\n",
+        app, ["chat"], input=f"What does Kalugin say about the Trump Route?\n{follow_up}\n"
     )
     assert result.exit_code == 0, result.output
-    _, second = result.stdout.split("(searching: ", 1)
+    name = "test_the_llm_rewrites_a_follow_up_into_a_standalone_question.yaml"
+    condense = recorded_bodies(cassette_texts()[name])[1]
+    prompt = condense["messages"][0]["content"]
+    assert "What does Kalugin say about the Trump Route?" in prompt and follow_up in prompt
+    first, second = result.stdout.split("(searching: ", 1)
     searched = second.split(")\n", 1)[0]
-    assert "railway" in searched.lower() and "trump route" in searched.lower()
-    assert "there" not in searched.lower().split()
-    assert "001_50972318ba77ce19" in second
-    assert "concession" in second
+    assert searched and searched != follow_up  # whatever the model made of it is searched
+    for turn in (first, second):  # each answer verified: its sources, or the articles' evidence
+        assert "\nSources\n" in turn

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -96,6 +98,8 @@ def test_sample_question_through_the_llm_cites_001_verified(kb: KnowledgeBase) -
         "contradicted_claims": [],
         "uncited": False,
         "truncated": False,
+        "grounded": True,
+        "fallback": None,
     }
     assert answer["usage"] == {"prompt_tokens": 321, "completion_tokens": 45, "counted": 0}
 
@@ -148,6 +152,99 @@ def test_nothing_relevant_retrieved_means_no_llm_call(kb: KnowledgeBase) -> None
     answer = ask(kb, "What is the capital of Kazakhstan?", llm_settings(kb.layout.home), chat=model)
     assert answer.abstained is True and answer.text == REFUSAL
     assert model.requests == []
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (
+            "Russia claims that South Caucasus Railways is a subsidiary of Russian Railways.",
+            "uncited",
+        ),
+        ("The Eiffel Tower was repainted gold by volunteers last spring [1].", "unsupported"),
+        ('Passages:\n\n<passage n="1" article="999_none" title="T">\nEchoed text.', "empty"),
+    ],
+)
+def test_an_answer_with_no_supported_citation_comes_with_the_articles_evidence(
+    stub: StubServer, reply: str, reason: str
+) -> None:
+    stub.then(reply)
+    code, answer, _ = ask_json(SAMPLE)
+    assert code == 0
+    verification: dict[str, Any] = answer["verification"]  # type: ignore[assignment]
+    assert verification["grounded"] is False
+    fallback = verification["fallback"]
+    assert fallback["reason"] == reason
+    assert fallback["citations"] and all(c["supported"] for c in fallback["citations"])
+    assert any(c["article_id"] == "001_50972318ba77ce19" for c in fallback["citations"])
+    assert "<passage" not in str(answer["answer"]) and "999_none" not in str(answer["answer"])
+
+    stub.then(reply)
+    shown = runner.invoke(app, ["ask", SAMPLE]).stdout
+    assert "Not verified" in shown or "Not answered" in shown
+    assert "What the articles say (quoted, not written by the model):" in shown
+    assert "001_50972318ba77ce19" in shown.split("What the articles say")[1]
+    assert "<passage" not in shown and "Passages:" not in shown
+
+
+def test_a_grounded_answer_has_no_fallback(stub: StubServer) -> None:
+    stub.then(GROUNDED)
+    _, answer, _ = ask_json(SAMPLE)
+    assert answer["verification"]["grounded"] is True  # type: ignore[index]
+    assert answer["verification"]["fallback"] is None  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "form", ["[1, 1]", "[1][1]", "[1-1]", "【1】", "[Passage 1]", "(Source 1)", "[^1]"]
+)
+def test_each_citation_form_is_verified_like_a_marker(stub: StubServer, form: str) -> None:
+    stub.then(GROUNDED.replace("[1].", f"{form}."))
+    _, answer, _ = ask_json(SAMPLE)
+    assert answer["answer"] == GROUNDED
+    citations: list[dict[str, Any]] = answer["citations"]  # type: ignore[assignment]
+    assert [c["n"] for c in citations] == [1] and citations[0]["supported"] is True
+
+
+def test_a_range_of_passages_cites_each(stub: StubServer) -> None:
+    stub.then(GROUNDED.replace("[1].", "[1-3]."))
+    _, answer, _ = ask_json(SAMPLE)
+    assert [c["n"] for c in answer["citations"]] == [1, 2, 3]  # type: ignore[union-attr]
+    assert "[1][2][3]" in str(answer["answer"])
+
+
+def test_each_passage_is_listed_once_in_the_sources_with_all_its_quotes(stub: StubServer) -> None:
+    second = " He added that Armenia's partners cannot manage without Russia [1]."
+    stub.then(GROUNDED + second + " South Caucasus Railways holds the concession [1].")
+    shown = runner.invoke(app, ["ask", SAMPLE]).stdout
+    sources = shown.split("\nSources\n", 1)[1]
+    assert sources.count("[1] ") == 1
+    quotes = [line.strip() for line in sources.splitlines() if line.startswith("    ")]
+    assert len(quotes) == len(set(quotes)) >= 2
+    assert not any(q.startswith(('“"', "““")) or q.endswith(('"”', "””")) for q in quotes)
+
+
+def test_after_the_stream_only_the_verified_answer_stays(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.cli import common
+
+    monkeypatch.setattr(common, "stdout_is_terminal", lambda: True)
+    streamed = GROUNDED.replace("[1].", "[1, 9].")
+    stub.then(streamed)
+    result = runner.invoke(app, ["ask", SAMPLE])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(streamed)  # shown as it arrived
+    # then cleared (carriage return, clear to the end of the screen) and drawn verified
+    cleared, redraw, after = re.split(r"(\r(?:\x1b\[\d+A)?\x1b\[J)", result.stdout, maxsplit=1)
+    assert cleared == streamed and redraw == "\r\x1b[2A\x1b[J"  # 190 characters: 3 rows of 80
+    assert after.startswith(GROUNDED) and "[9]" not in after.split("Removed")[0]
+
+
+def test_piped_output_is_the_verified_answer_alone(stub: StubServer) -> None:
+    stub.then(GROUNDED.replace("[1].", "[1, 9]."))
+    shown = runner.invoke(app, ["ask", SAMPLE]).stdout
+    assert shown.startswith(GROUNDED + "\n")
+    assert "[9]" not in shown.split("Removed")[0]
 
 
 def test_streamed_pieces_are_assembled_and_shown_before_the_sources(stub: StubServer) -> None:
