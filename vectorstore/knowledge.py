@@ -32,8 +32,17 @@ from vectorstore.ingest.articles import Article, Doubt, Skipped, doubts
 from vectorstore.ingest.chunking import Chunk, ChunkingConfig, split_into_chunks
 from vectorstore.ingest.collection import Collected, collect
 from vectorstore.ingest.tokens import install_encodings
+from vectorstore.search.filters import Filters
 from vectorstore.search.lexical import LexicalIndex, lexical_text
-from vectorstore.search.retrieval import CANDIDATES, Mode, Passage, fuse, to_passages
+from vectorstore.search.retrieval import (
+    CANDIDATES,
+    Mode,
+    Passage,
+    Recency,
+    by_recency,
+    fuse,
+    to_passages,
+)
 from vectorstore.search.store import (
     WRITING,
     ChromaConfig,
@@ -190,9 +199,7 @@ class KnowledgeBase:
         revision = self.store.revision
         if revision.startswith(WRITING) and self._finish_interrupted_write():
             revision = self.store.revision
-        index = LexicalIndex.build(
-            ((c.id, lexical_text(c.title, c.text)) for c in self.store.iter_chunks()), revision
-        )
+        index = LexicalIndex.build(self.store.iter_chunks(), revision)
         if not revision.startswith(WRITING):
             try:
                 index.save(self.layout.lexical)
@@ -237,16 +244,36 @@ class KnowledgeBase:
         return index.idf(term)
 
     def search(
-        self, query: str, k: int = 5, mode: Mode = "hybrid", candidates: int = CANDIDATES
+        self,
+        query: str,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        candidates: int = CANDIDATES,
+        filters: Filters | None = None,
+        recency: Recency | None = None,
     ) -> list[Passage]:
-        """The k best passages for a query."""
+        """The k best passages for a query among those the filters allow (applied inside
+        both searches, so k come back when k pass), newer ones first when `recency` is set."""
         pool = max(candidates, k)
-        dense = (
-            self.store.query(self.embeddings.embed_query(query), pool) if mode != "lexical" else []
-        )
-        lexical = self.lexical().search(query, pool) if mode != "dense" else []
-        ranked = fuse(dense, lexical, mode)[:k]
-        return to_passages(ranked, self.store.get_chunks, dict(dense), dict(lexical))
+        index = self.lexical() if mode != "dense" or filters or recency else None
+        dense = self._dense(query, pool, index, filters) if mode != "lexical" else []
+        lexical = index.search(query, pool, filters) if index and mode != "dense" else []
+        ranked = fuse(dense, lexical, mode)
+        if recency and recency.half_life_days > 0 and index:
+            ranked = by_recency(ranked, index.day, recency, index.newest_day)
+        return to_passages(ranked[:k], self.store.get_chunks, dict(dense), dict(lexical))
+
+    def _dense(
+        self, query: str, n: int, index: LexicalIndex | None, filters: Filters | None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks, filtered by Chroma on their metadata. An index stored before chunks
+        carried their day is filtered by date through the ids the lexical index allows."""
+        vector = self.embeddings.embed_query(query)
+        if not filters or index is None:
+            return self.store.query(vector, n)
+        if filters.dates and index.facets.legacy:
+            return self.store.query(vector, n, ids=index.allowed_ids(filters))
+        return self.store.query(vector, n, where=filters.where(index.outlets))
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         """Vectors of texts (answer scoring's sentences); each distinct text is embedded once

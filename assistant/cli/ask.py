@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli.filtering import Article, AsOf, DatedOnly, Outlet, Since, Until
 from assistant.cli.options import AsJSON, NoLLM, Passages
 
 
@@ -19,9 +20,16 @@ def ask(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also show mode, token usage and timings.")
     ] = False,
+    since: Since = None,
+    until: Until = None,
+    outlet: Outlet = None,
+    article: Article = None,
+    dated_only: DatedOnly = False,
+    as_of: AsOf = None,
 ) -> None:
     """Answer a question from the articles, citing the passages used."""
     from assistant.cli.common import StreamPrinter, from_stdin_if_dash, ingest_progress, open_kb
+    from assistant.cli.filtering import scope_from
     from assistant.cli.render import (
         print_json,
         render_answer,
@@ -35,6 +43,7 @@ def ask(
     from assistant.service import check_question, ensure_articles
     from vectorstore.ingest.text import hide_url_secrets
 
+    scope = scope_from(since, until, outlet, article, dated_only, as_of)
     question = check_question(from_stdin_if_dash(question))
     settings, kb = open_kb()
     with ingest_progress("Ingesting the bundled seeds") as progress:
@@ -44,7 +53,13 @@ def ask(
 
     try:
         answer = answer_question(
-            kb, question, settings, k=k, use_llm=not no_llm, on_text=None if as_json else show
+            kb,
+            question,
+            settings,
+            k=k,
+            use_llm=not no_llm,
+            on_text=None if as_json else show,
+            scope=scope,
         )
     except LLMError as error:
         show.end_line()
@@ -60,7 +75,10 @@ def ask(
             render_passages(error.passages, console)
         raise
     if as_json:
-        print_json(answer.to_dict())
+        shown = answer.to_dict()
+        if scope.filters or scope.as_of:
+            shown["scope"] = scope.to_dict()
+        print_json(shown)
         return
     if show.end_line():
         render_sources(answer, console)
