@@ -84,7 +84,7 @@ class RetrievalSettings(BaseModel):
         "as an answer; below it the assistant says the articles do not answer.",
     )
     recency_half_life_days: float = Field(
-        0.0,
+        14.0,
         ge=0.0,
         le=36500.0,
         description="Newer articles rank higher: an article this many days older than the "

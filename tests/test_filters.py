@@ -16,7 +16,7 @@ from tests.fakes import HashEmbeddings
 from vectorstore.knowledge import KnowledgeBase, Layout
 from vectorstore.search.dates import day_of, parse_span
 from vectorstore.search.filters import Filters
-from vectorstore.search.retrieval import Recency
+from vectorstore.search.retrieval import Recency, by_recency
 
 FRIDAY = date(2025, 1, 10)
 
@@ -125,11 +125,16 @@ def test_recency_puts_articles_near_the_anchor_first(kb: KnowledgeBase) -> None:
 
 
 def test_an_undated_article_is_neither_favoured_nor_pushed_down() -> None:
-    recency = Recency(10.0)
     anchor = date(2025, 1, 10)
-    assert recency.boost(None, anchor) == recency.boost(date(2024, 12, 31), anchor)
-    assert recency.boost(anchor, anchor) > recency.boost(None, anchor) > 1.0
-    assert Recency(0.0).boost(anchor, anchor) == 1.0
+    days = {"new": anchor, "old": date(2024, 10, 1), "undated": None}
+    ranked = [("old", 0.030), ("undated", 0.029), ("new", 0.020)]
+    reordered = by_recency(ranked, days.get, Recency(10.0), newest=anchor)
+    assert [i for i, _ in reordered] == ["undated", "new", "old"]  # undated: the mean boost
+    only_one_dated = {"new": anchor, "a": None, "b": None}
+    ranked = [("a", 0.030), ("b", 0.029), ("new", 0.020)]
+    unchanged = by_recency(ranked, only_one_dated.get, Recency(10.0), newest=anchor)
+    assert [i for i, _ in unchanged] == ["a", "b", "new"]  # one dated article does not jump
+    assert by_recency(ranked, only_one_dated.get, Recency(0.0), newest=anchor) == ranked
 
 
 def test_days_are_read_from_common_date_forms() -> None:

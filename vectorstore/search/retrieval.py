@@ -76,18 +76,18 @@ def fuse(
 class Recency:
     """Newer articles first, other things equal: a fused score is multiplied by
     1 + weight * 0.5 ** (age / half_life_days), the age in days between the article's date and
-    `as_of` (default: the newest article in the index). An article without a date counts as
-    one half-life old: neither favoured nor pushed down against the dated ones."""
+    `as_of` (default: the newest article in the index). An article without a date gets the
+    mean boost of the dated candidates it is ranked with: neither favoured nor pushed down."""
 
     half_life_days: float
     as_of: date | None = None
     weight: float = 1.0
 
-    def boost(self, day: date | None, anchor: date | None) -> float:
-        if anchor is None or self.half_life_days <= 0:
-            return 1.0
-        age = abs((anchor - day).days) if day else self.half_life_days
-        return 1.0 + self.weight * 0.5 ** (age / self.half_life_days)
+    def boost(self, day: date | None, anchor: date) -> float | None:
+        """The factor for an article of this day; None when it has no date."""
+        if day is None:
+            return None
+        return 1.0 + self.weight * 0.5 ** (abs((anchor - day).days) / self.half_life_days)
 
 
 def by_recency(
@@ -98,7 +98,12 @@ def by_recency(
 ) -> list[tuple[str, float]]:
     """The ranking re-ordered by each score times its article's recency boost."""
     anchor = recency.as_of or newest
-    scored = [(i, score * recency.boost(day(i), anchor)) for i, score in ranked]
+    if anchor is None or recency.half_life_days <= 0:
+        return list(ranked)
+    boosts = {chunk_id: recency.boost(day(chunk_id), anchor) for chunk_id, _ in ranked}
+    dated = [b for b in boosts.values() if b is not None]
+    neutral = sum(dated) / len(dated) if dated else 1.0
+    scored = [(i, score * (boosts[i] or neutral)) for i, score in ranked]
     return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
 
 
