@@ -25,6 +25,8 @@ from pathlib import Path
 from assistant.answering.answer import FALLBACK_REASONS, Answer, Citation, byline, quoted
 from assistant.answering.llm import ChatModel, OnText, complete
 from assistant.answering.prompts import load_prompt
+from assistant.errors import InputError
+from assistant.scope import Scope, parse_day, with_changes
 from assistant.service import ask, check_question
 from assistant.settings import Settings
 from vectorstore.ingest.text import is_name
@@ -44,6 +46,13 @@ HELP = """Commands:
   /new             forget the conversation
   /k N             retrieve N passages per question
   /llm on|off      answer with the LLM (when configured) or extractively
+  /since DATE      only articles from DATE on (2025-01-31, last week, 7 days ago); off
+  /until DATE      only articles up to DATE; off
+  /outlet NAME     only this outlet (again for more); off
+  /article ID      only this article (again for more); off
+  /dated on|off    leave out articles without a date
+  /as-of DATE      ask as of DATE: relative dates and recency count from it; off
+  /filters [off]   show the filters, or clear them all
   /save FILE       the transcript with citations, as Markdown
   /exit            leave (Ctrl-D too; Ctrl-C cancels an answer in progress)"""
 
@@ -70,6 +79,7 @@ class ChatSession:
     k: int
     use_llm: bool = True
     turns: list[Turn] = field(default_factory=list)
+    scope: Scope = field(default_factory=Scope)
 
     @property
     def last(self) -> Turn | None:
@@ -97,7 +107,7 @@ def rewrite_heuristically(question: str, session: ChatSession) -> str:
 
 
 def resolve_relative_dates(question: str, session: ChatSession) -> str:
-    anchor = articles_date(session)
+    anchor = session.scope.as_of or articles_date(session)
     if anchor is None:
         return question
     spans = {
@@ -147,6 +157,7 @@ def take_turn(
         on_text=on_text,
         search_query=rewrite.search,
         chat=chat,
+        scope=session.scope,
     )
     turn = Turn(question, rewrite.search, answer)
     session.turns.append(turn)
@@ -190,10 +201,13 @@ def handle_command(
     session: ChatSession,
     llm_available: bool,
     article_text: Callable[[str], str | None],
+    today: date | None = None,
 ) -> Reply:
     """Run one slash command against the session."""
     name, _, argument = line.strip().partition(" ")
     argument = argument.strip()
+    if name in FILTER_COMMANDS:
+        return _filter(name, argument, session, today or date.today())
     if name in ("/exit", "/quit"):
         return Reply(exit=True)
     if name == "/help":
@@ -215,6 +229,44 @@ def handle_command(
     if name == "/save":
         return _save(argument, session)
     return Reply(f"Unknown command {name}. Type /help for the list.")
+
+
+FILTER_COMMANDS = ("/since", "/until", "/outlet", "/article", "/dated", "/as-of", "/filters")
+
+
+def _filter(name: str, argument: str, session: ChatSession, today: date) -> Reply:
+    """Set or clear one filter (`off` clears), then say what the filters are."""
+    scope, off = session.scope, argument.casefold() == "off"
+    if name != "/filters" and not argument:
+        return Reply(f"Usage: {name} {'on|off' if name == '/dated' else 'VALUE|off'}")
+    try:
+        if name == "/filters":
+            scope = Scope() if off else scope
+        elif name == "/dated":
+            if argument not in ("on", "off"):
+                return Reply("Usage: /dated on|off")
+            scope = with_changes(scope, dated_only=argument == "on")
+        elif name in ("/outlet", "/article"):
+            field_name = "outlets" if name == "/outlet" else "articles"
+            added = () if off else (*getattr(scope.filters, field_name), argument)
+            scope = with_changes(scope, **{field_name: tuple(dict.fromkeys(added))})
+        else:
+            scope = _with_day(scope, name, None if off else argument, today)
+    except InputError as error:
+        return Reply(str(error))
+    session.scope = scope
+    shown = scope.describe()
+    return Reply(shown[0].upper() + shown[1:] + ".")
+
+
+def _with_day(scope: Scope, name: str, value: str | None, today: date) -> Scope:
+    """The scope with /since, /until or /as-of set (relative to as-of, else today) or cleared."""
+    if name == "/as-of":
+        day = parse_day(value, today, name) if value else None
+        return with_changes(scope, as_of=day)
+    reference = scope.as_of or today
+    day = parse_day(value, reference, name, last=name == "/until") if value else None
+    return with_changes(scope, **{name[1:]: day})
 
 
 def _llm(argument: str, session: ChatSession, llm_available: bool) -> Reply:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.answering.answer import REFUSAL, Answer, Fallback, Timings
 from assistant.answering.citations import is_refusal, verify_answer
@@ -24,12 +24,14 @@ from assistant.answering.llm import ChatModel, OnText
 from assistant.answering.reply import prepare_reply
 from assistant.errors import EmptyQuestion, InputError, LLMError
 from assistant.resources import seeds_dir
+from assistant.scope import Scope, batch_query
 from assistant.settings import Settings
 from vectorstore.errors import UnknownArticle
 from vectorstore.ingest.collection import collect
 from vectorstore.knowledge import IngestReport, KnowledgeBase, Layout, Progress
+from vectorstore.search.filters import Filters
 from vectorstore.search.manifest import ArticleFilter, ArticleText, list_articles, read_article
-from vectorstore.search.retrieval import Mode, Passage
+from vectorstore.search.retrieval import Mode, Passage, Recency
 from vectorstore.search.store import StoredArticle
 
 if TYPE_CHECKING:
@@ -177,21 +179,83 @@ def check_question(question: str) -> str:
     return text
 
 
-def search(kb: KnowledgeBase, query: str, k: int, mode: Mode = "hybrid") -> list[Passage]:
-    return kb.search(check_question(query), k=k, mode=mode)
+def search(
+    kb: KnowledgeBase,
+    query: str,
+    k: int,
+    mode: Mode = "hybrid",
+    scope: Scope | None = None,
+    settings: Settings | None = None,
+) -> list[Passage]:
+    """The k best passages in the scope, newer first as the settings' recency says."""
+    return _retrieve(kb, check_question(query), k, mode, scope, settings)
+
+
+def _retrieve(
+    kb: KnowledgeBase,
+    query: str,
+    k: int,
+    mode: Mode = "hybrid",
+    scope: Scope | None = None,
+    settings: Settings | None = None,
+) -> list[Passage]:
+    scope = scope or Scope()
+    check_scope(kb, scope.filters)
+    return kb.search(
+        query, k=k, mode=mode, filters=scope.filters or None, recency=recency(settings, scope)
+    )
+
+
+def recency(settings: Settings | None, scope: Scope) -> Recency | None:
+    """The recency ranking the settings ask for, counted from the scope's `as_of`."""
+    days = settings.retrieval.recency_half_life_days if settings else 0.0
+    return Recency(days, scope.as_of) if days > 0 else None
+
+
+def check_scope(kb: KnowledgeBase, filters: Filters) -> None:
+    """An outlet or article the index does not hold is a typo more often than not: say so,
+    with what it does hold, instead of answering from nothing."""
+    if not filters.outlets and not filters.articles:
+        return
+    facets = kb.lexical().facets
+    known = {outlet.casefold() for outlet in facets.outlets}
+    for outlet in filters.outlets:
+        if outlet.casefold() not in known:
+            every = kb.lexical().outlets
+            outlets = ", ".join(every[:20]) + (f" and {len(every) - 20} more" if every[20:] else "")
+            raise InputError(
+                f"No indexed article is from the outlet {outlet!r}",
+                f"the outlets are: {outlets or 'none'}",
+            )
+    articles = set(facets.articles)
+    for article in filters.articles:
+        if article not in articles:
+            raise InputError(
+                f"No article {article!r} is in the index",
+                "`assistant articles` lists the ids",
+            )
 
 
 def search_many(
-    kb: KnowledgeBase, queries: Iterable[str], k: int
-) -> Iterable[tuple[str, list[Passage] | InputError]]:
-    """Each non-empty query with its passages, in order; a query that cannot be asked (too
-    long) comes with its error instead, and the rest still run."""
-    for query in queries:
-        if query.strip():
-            try:
-                yield query.strip(), search(kb, query, k)
-            except InputError as error:
-                yield query.strip(), error
+    kb: KnowledgeBase,
+    lines: Iterable[str],
+    k: int,
+    defaults: dict[str, Any] | None = None,
+    settings: Settings | None = None,
+) -> Iterable[tuple[str, Scope | None, list[Passage] | InputError]]:
+    """Each non-empty line's query (plain text, or JSON with its own filters, see
+    `batch_query`) with its scope and passages, in order; a line that cannot be asked (too
+    long, a bad date) comes with its error instead, and the rest still run."""
+    for line in lines:
+        if not line.strip():
+            continue
+        scope = None
+        query = line.strip()
+        try:
+            query, scope = batch_query(line, defaults or {})
+            yield query, scope, search(kb, query, k, scope=scope, settings=settings)
+        except InputError as error:
+            yield query, scope, error
 
 
 def ask(
@@ -203,17 +267,20 @@ def ask(
     on_text: OnText | None = None,
     search_query: str | None = None,
     chat: ChatModel | None = None,
+    scope: Scope | None = None,
 ) -> Answer:
     """A cited answer to one question, or the refusal when the articles do not answer it.
 
     With an LLM configured (and `use_llm`), the model writes the answer, streamed to `on_text`;
     otherwise it is extractive. Either way every citation is verified. `search_query`, when
     given, is what retrieval looks for (a follow-up with its context carried over). `chat` is
-    the chat model to ask instead of the one the settings describe.
+    the chat model to ask instead of the one the settings describe. `scope` restricts
+    retrieval (dates, outlets, articles) and sets the day recency counts from.
     """
     began = time.perf_counter()
     question = check_question(question)
-    passages = kb.search(search_query or question, k=k or settings.retrieval.top_k)
+    top = k or settings.retrieval.top_k
+    passages = _retrieve(kb, search_query or question, top, scope=scope, settings=settings)
     retrieved = time.perf_counter()
     candidates = score_sentences(question, passages, kb.idf, kb.embed_texts)
     min_support = settings.retrieval.min_support

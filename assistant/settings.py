@@ -31,6 +31,7 @@ ENVIRONMENT: dict[str, tuple[tuple[str, ...], ...]] = {
     "ASSISTANT_CHUNK_OVERLAP_TOKENS": (("chunking", "overlap_tokens"),),
     "ASSISTANT_TOP_K": (("retrieval", "top_k"),),
     "ASSISTANT_MIN_SUPPORT": (("retrieval", "min_support"),),
+    "ASSISTANT_RECENCY_HALF_LIFE_DAYS": (("retrieval", "recency_half_life_days"),),
     "ASSISTANT_CHROMA_URL": (("chroma", "url"),),
     "ASSISTANT_CHROMA_TOKEN": (("chroma", "token"),),
     "ASSISTANT_CHROMA_TOKEN_HEADER": (("chroma", "token_header"),),
@@ -69,7 +70,8 @@ class ChunkingSettings(ChunkingConfig):
 
 
 class RetrievalSettings(BaseModel):
-    """How many passages are retrieved, and how much of a question a quoted sentence must hold."""
+    """How many passages are retrieved, how much of a question a quoted sentence must hold,
+    and how much newer articles are favoured."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -80,6 +82,13 @@ class RetrievalSettings(BaseModel):
         le=1.0,
         description="Least share of a question's key terms a sentence must contain to be quoted "
         "as an answer; below it the assistant says the articles do not answer.",
+    )
+    recency_half_life_days: float = Field(
+        14.0,
+        ge=0.0,
+        le=36500.0,
+        description="Newer articles rank higher: an article this many days older than the "
+        "newest one (or than --as-of) gets half the boost of the newest; 0 turns it off.",
     )
 
 

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from retrieval import DEFAULT_DATA, Search, evaluate, open_index, parse_day, write_table
+from retrieval import (
+    DEFAULT_DATA,
+    Question,
+    Search,
+    evaluate,
+    open_index,
+    parse_day,
+    write_table,
+)
 
 from vectorstore.ingest.chunking import ChunkingConfig
 from vectorstore.ingest.text import sentence_spans
@@ -180,8 +188,8 @@ def main() -> None:
     print()
 
     def search(lever: Lever) -> Search:
-        def results(query: str) -> list[tuple[str, str]]:
-            candidates = gather(kb, query)
+        def results(question: Question) -> list[tuple[str, str]]:
+            candidates = gather(kb, question.text)
             ranked = lever(kb, candidates)[:10]
             missing = [i for i in ranked if i not in candidates.chunks]
             chunks = {**candidates.chunks, **kb.store.get_chunks(missing)}

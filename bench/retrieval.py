@@ -7,7 +7,14 @@ characters or absent from every article are not counted. Beside those metrics, "
 and MRR@10 count a chunk only when it also comes from an article that contains the answer and
 was published in the 3 weeks before the question: over half the answers ("India", "Apple")
 occur in 10 or more articles, often old and unrelated, so the dataset's metric also rewards
-chance matches; the fresh one is over the questions that have such an article.
+chance matches; the fresh one is over the questions that have such an article. "Strict" Hit@5
+and MRR@10 count a chunk only when it holds the answer and comes from one of the articles the
+question's own web search returned (its row in the week's `_gcs.jsonl`), over the questions
+where one of those articles holds the answer: what a user asking that question means.
+
+The product ranks with its recency setting anchored on the question's date (`as_of`), as
+`assistant ask --as-of DATE` would; `--half-lives` adds a row per other half-life to choose
+the setting's default from.
 
 One run measures, side by side: hybrid (the product), dense only and BM25 only on the same
 index, and the LangChain RAG tutorial's pipeline (RecursiveCharacterTextSplitter with 1000/200
@@ -35,9 +42,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.settings import Settings
 from vectorstore.ingest.chunking import ChunkingConfig
 from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id
 from vectorstore.knowledge import KnowledgeBase, Layout
+from vectorstore.search.retrieval import Recency
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -63,19 +72,23 @@ def load_corpus(data: Path) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class Question:
-    """A counted question: its sentence, its gold answer, and the articles that answer it
-    "fresh" — they contain the answer and were published in the 3 weeks before the question
-    (or up to 3 days after), the news a quiz about that week is written from."""
+    """A counted question: its sentence, its gold answer, the day it was asked, the articles
+    that answer it "fresh" — they contain the answer and were published in the 3 weeks before
+    the question (or up to 3 days after), the news a quiz about that week is written from —
+    and its "own" answering articles: those of its own web search that contain the answer."""
 
     text: str
     gold: str
     fresh: frozenset[str]
+    asked: date | None = None
+    own: frozenset[str] = frozenset()
 
 
 def load_questions(data: Path, corpus: list[dict[str, str]]) -> list[Question]:
     texts = [
         (article["url"], article["text"].casefold(), article["published"]) for article in corpus
     ]
+    searched = _searched(data)
     counted = []
     for path in sorted(data.glob("*_qa.jsonl")):
         for line in path.read_text().splitlines():
@@ -89,8 +102,21 @@ def load_questions(data: Path, corpus: list[dict[str, str]]) -> list[Question]:
                 fresh = frozenset(
                     url for url, published in holding if _within(asked, parse_day(published))
                 )
-                counted.append(Question(item["question_sentence"], gold, fresh))
+                own = frozenset(
+                    url for url, _ in holding if url in searched.get(item["question_id"], ())
+                )
+                counted.append(Question(item["question_sentence"], gold, fresh, asked, own))
     return counted
+
+
+def _searched(data: Path) -> dict[str, set[str]]:
+    """Each question's own web-search results (article URLs), by question id."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(data.glob("*_gcs.jsonl")):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            found[row["question_id"]] = {r["url"] for r in row["search_result"] if r.get("url")}
+    return found
 
 
 def parse_day(value: str | None) -> date | None:
@@ -129,7 +155,11 @@ def open_index(
     )
     print(f"assistant index: {report.summary()}")
     fresh = sum(1 for question in questions if question.fresh)
-    print(f"questions counted: {len(questions)} ({fresh} with a fresh answering article)")
+    own = sum(1 for question in questions if question.own)
+    print(
+        f"questions counted: {len(questions)} ({fresh} with a fresh answering article, "
+        f"{own} with one among their own search results)"
+    )
     return kb, corpus, questions
 
 
@@ -169,29 +199,25 @@ def tutorial_store(corpus: list[dict[str, str]], home: Path, embeddings: Embeddi
     return store
 
 
-# A search returns its ten best results as (text, article URL), best first.
-Search = Callable[[str], list[tuple[str, str]]]
+# A search returns its ten best results for a question as (text, article URL), best first.
+Search = Callable[[Question], list[tuple[str, str]]]
 
 
 def evaluate(search: Search, questions: list[Question]) -> dict[str, float]:
-    """The dataset's metrics over every counted question; then the same with a stricter idea
-    of relevant — the answer in a chunk of a fresh article — over the questions that have one
-    (the answer string alone also matches unrelated old articles: "India" in "Indianapolis")."""
-    ranks, fresh_ranks, latencies = [], [], []
+    """The dataset's metrics over every counted question; then the same with stricter ideas
+    of relevant — the answer in a chunk of a fresh article, or of one of the question's own
+    search results — each over the questions that have such an article (the answer string
+    alone also matches unrelated old articles: "India" in "Indianapolis")."""
+    ranks, fresh_ranks, own_ranks, latencies = [], [], [], []
     for question in questions:
         began = time.perf_counter()
-        results = search(question.text)
+        results = search(question)
         latencies.append((time.perf_counter() - began) * 1000)
-        gold = question.gold.casefold()
-        found = [rank for rank, (text, _) in enumerate(results, 1) if gold in text.casefold()]
-        ranks.append(found[0] if found else None)
+        ranks.append(_first(results, question.gold, None))
         if question.fresh:
-            fresh = [
-                rank
-                for rank, (text, url) in enumerate(results, 1)
-                if url in question.fresh and gold in text.casefold()
-            ]
-            fresh_ranks.append(fresh[0] if fresh else None)
+            fresh_ranks.append(_first(results, question.gold, question.fresh))
+        if question.own:
+            own_ranks.append(_first(results, question.gold, question.own))
     latencies.sort()
     return {
         "Hit@1": _hit_rate(ranks, 1),
@@ -200,9 +226,22 @@ def evaluate(search: Search, questions: list[Question]) -> dict[str, float]:
         "MRR@10": _mrr(ranks),
         "fresh Hit@5": _hit_rate(fresh_ranks, 5),
         "fresh MRR@10": _mrr(fresh_ranks),
+        "strict Hit@5": _hit_rate(own_ranks, 5),
+        "strict MRR@10": _mrr(own_ranks),
         "p50 ms": statistics.median(latencies),
         "p95 ms": latencies[int(0.95 * (len(latencies) - 1))],
     }
+
+
+def _first(
+    results: list[tuple[str, str]], gold: str, articles: frozenset[str] | None
+) -> int | None:
+    """The rank of the first result holding the answer (from one of `articles`, if given)."""
+    wanted = gold.casefold()
+    for rank, (text, url) in enumerate(results, 1):
+        if wanted in text.casefold() and (articles is None or url in articles):
+            return rank
+    return None
 
 
 def _hit_rate(ranks: list[int | None], k: int) -> float:
@@ -221,6 +260,11 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None, help="keep the index here between runs")
     parser.add_argument("--chunk-tokens", type=int, default=ChunkingConfig().max_tokens)
     parser.add_argument("--overlap-tokens", type=int, default=ChunkingConfig().overlap_tokens)
+    parser.add_argument(
+        "--half-lives",
+        default="",
+        help="comma-separated recency half-lives (days) to measure beside the default setting",
+    )
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="bench-retrieval-"))
 
@@ -229,15 +273,23 @@ def main() -> None:
     tutorial = tutorial_store(corpus, home, kb.embeddings)
     print()
 
-    def ours(mode: str) -> Search:
-        return lambda q: [(p.text, p.url or "") for p in kb.search(q, k=10, mode=mode)]  # type: ignore[arg-type]
+    def ours(mode: str, half_life: float = 0.0) -> Search:
+        def search(q: Question) -> list[tuple[str, str]]:
+            recency = Recency(half_life, as_of=q.asked) if half_life else None
+            found = kb.search(q.text, k=10, mode=mode, recency=recency)  # type: ignore[arg-type]
+            return [(p.text, p.url or "") for p in found]
 
-    retrievers = {
-        "hybrid (assistant)": ours("hybrid"),
+        return search
+
+    default = Settings().retrieval.recency_half_life_days
+    retrievers = {f"hybrid (assistant, recency {default:g} d)": ours("hybrid", default)}
+    for extra in sorted({float(h) for h in args.half_lives.split(",") if h} - {default}):
+        retrievers[f"hybrid, recency {extra:g} d"] = ours("hybrid", extra)
+    retrievers |= {
         "dense only": ours("dense"),
         "BM25 only": ours("lexical"),
         "LangChain tutorial": lambda q: [
-            (d.page_content, d.metadata["url"]) for d in tutorial.similarity_search(q, k=10)
+            (d.page_content, d.metadata["url"]) for d in tutorial.similarity_search(q.text, k=10)
         ],
     }
     rows = {name: evaluate(search, questions) for name, search in retrievers.items()}

@@ -49,6 +49,7 @@ SAMPLES = {
     "ASSISTANT_CHUNK_OVERLAP_TOKENS": ("10", 10),
     "ASSISTANT_TOP_K": ("7", 7),
     "ASSISTANT_MIN_SUPPORT": ("0.25", 0.25),
+    "ASSISTANT_RECENCY_HALF_LIFE_DAYS": ("3.5", 3.5),
     "ASSISTANT_CHROMA_URL": ("http://127.0.0.1:9", "http://127.0.0.1:9"),
     "ASSISTANT_CHROMA_TOKEN": ("tok", "tok"),
     "ASSISTANT_CHROMA_TOKEN_HEADER": ("X-Chroma-Token", "X-Chroma-Token"),

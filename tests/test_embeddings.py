@@ -41,3 +41,37 @@ def test_an_unknown_embedding_model_is_a_clear_error() -> None:
     shown = user_error(raised.value)
     assert shown.exit_code == 4  # a configuration problem, not a generic failure
     assert "set ASSISTANT_EMBEDDING_MODEL to all-MiniLM-L6-v2 or one of" in str(shown)
+
+
+def test_batched_vectors_are_the_ones_embedded_one_at_a_time() -> None:
+    """Batches sorted by length and padded to their longest text give the vectors chromadb's
+    code gives for each text alone (it pads every batch to 256 word pieces, so the product
+    used to embed one text at a time)."""
+    import numpy as np
+
+    from tests.conftest import SEEDS
+    from vectorstore.ingest.embeddings import length_batches
+
+    words = " ".join(p.read_text() for p in sorted(SEEDS.glob("*.txt"))).split()
+    texts = [" ".join(words[i : i + 3 + (i * 37) % 300]) for i in range(0, 4000, 90)]
+    texts += ["", "Armenia"]
+    model = MiniLMEmbeddings()
+    batched = np.asarray(model.embed_documents(texts))
+    alone = model._runner._forward(texts, batch_size=1)
+    cosines = (batched * alone).sum(axis=1)
+    assert len(batched) == len(texts)
+    assert cosines.min() > 1 - 1e-5
+    lengths = [len(e.ids) for e in model._runner.tokenizer.encode_batch(texts)]
+    batches = length_batches(lengths, 4096, 32)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(texts)))
+    assert len(batches) > 1 and max(len(batch) for batch in batches) > 1
+
+
+def test_length_batches_respect_their_budgets() -> None:
+    from vectorstore.ingest.embeddings import length_batches
+
+    lengths = [10, 300, 20, 256, 5, 40, 40, 40]
+    batches = length_batches(lengths, max_tokens=100, max_texts=3)
+    assert batches == [[4, 0, 2], [5, 6], [7], [3], [1]]
+    for batch in batches:
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= 100

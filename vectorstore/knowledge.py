@@ -32,8 +32,17 @@ from vectorstore.ingest.articles import Article, Doubt, Skipped, doubts
 from vectorstore.ingest.chunking import Chunk, ChunkingConfig, split_into_chunks
 from vectorstore.ingest.collection import Collected, collect
 from vectorstore.ingest.tokens import install_encodings
+from vectorstore.search.filters import Filters
 from vectorstore.search.lexical import LexicalIndex, lexical_text
-from vectorstore.search.retrieval import CANDIDATES, Mode, Passage, fuse, to_passages
+from vectorstore.search.retrieval import (
+    CANDIDATES,
+    Mode,
+    Passage,
+    Recency,
+    by_recency,
+    fuse,
+    to_passages,
+)
 from vectorstore.search.store import (
     WRITING,
     ChromaConfig,
@@ -190,9 +199,7 @@ class KnowledgeBase:
         revision = self.store.revision
         if revision.startswith(WRITING) and self._finish_interrupted_write():
             revision = self.store.revision
-        index = LexicalIndex.build(
-            ((c.id, lexical_text(c.title, c.text)) for c in self.store.iter_chunks()), revision
-        )
+        index = LexicalIndex.build(self.store.iter_chunks(), revision)
         if not revision.startswith(WRITING):
             try:
                 index.save(self.layout.lexical)
@@ -237,16 +244,36 @@ class KnowledgeBase:
         return index.idf(term)
 
     def search(
-        self, query: str, k: int = 5, mode: Mode = "hybrid", candidates: int = CANDIDATES
+        self,
+        query: str,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        candidates: int = CANDIDATES,
+        filters: Filters | None = None,
+        recency: Recency | None = None,
     ) -> list[Passage]:
-        """The k best passages for a query."""
+        """The k best passages for a query among those the filters allow (applied inside
+        both searches, so k come back when k pass), newer ones first when `recency` is set."""
         pool = max(candidates, k)
-        dense = (
-            self.store.query(self.embeddings.embed_query(query), pool) if mode != "lexical" else []
-        )
-        lexical = self.lexical().search(query, pool) if mode != "dense" else []
-        ranked = fuse(dense, lexical, mode)[:k]
-        return to_passages(ranked, self.store.get_chunks, dict(dense), dict(lexical))
+        index = self.lexical() if mode != "dense" or filters or recency else None
+        dense = self._dense(query, pool, index, filters) if mode != "lexical" else []
+        lexical = index.search(query, pool, filters) if index and mode != "dense" else []
+        ranked = fuse(dense, lexical, mode)
+        if recency and recency.half_life_days > 0 and index:
+            ranked = by_recency(ranked, index.day, recency, index.newest_day)
+        return to_passages(ranked[:k], self.store.get_chunks, dict(dense), dict(lexical))
+
+    def _dense(
+        self, query: str, n: int, index: LexicalIndex | None, filters: Filters | None
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks, filtered by Chroma on their metadata. An index stored before chunks
+        carried their day is filtered by date through the ids the lexical index allows."""
+        vector = self.embeddings.embed_query(query)
+        if not filters or index is None:
+            return self.store.query(vector, n)
+        if filters.dates and index.facets.legacy:
+            return self.store.query(vector, n, ids=index.allowed_ids(filters))
+        return self.store.query(vector, n, where=filters.where(index.outlets))
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         """Vectors of texts (answer scoring's sentences); each distinct text is embedded once
@@ -466,43 +493,73 @@ def _other_existing_file(stored_source: str, source: str) -> bool:
         return True
 
 
+# Chunks embedded in one call, gathered across articles so that the model's length-sorted
+# batches fill up (one article alone has a handful of chunks of every length).
+EMBED_GROUP = 64
+# Articles chunked ahead of the one being embedded.
+LOOKAHEAD = 16
+
+
 def _store_articles(kb: KnowledgeBase, articles: list[Article], fingerprint: str) -> Iterator[int]:
     """Chunk, embed and store the articles in order, yielding each one's chunk count once it
     is stored.
 
-    Embedding is most of the work and the model runs outside the GIL, so the next article is
-    chunked and the previous one written to the store on two helper threads meanwhile (the
+    Embedding is most of the work and the model runs outside the GIL, so the next articles are
+    chunked and the previous ones written to the store on two helper threads meanwhile (the
     pipeline then adds little to the model's own time; bench/latency.py measures the share).
-    Writes stay one at a time and in order, each article's manifest entry after its chunks, so
-    an interrupted ingest leaves at most the article being written marked as changed.
+    The chunks of several articles are embedded in one call (EMBED_GROUP). Writes stay one at
+    a time and in order, each article's manifest entry after its chunks, so an interrupted
+    ingest leaves at most the article being written marked as changed.
     """
     with ThreadPoolExecutor(1, "chunker") as chunker, ThreadPoolExecutor(1, "writer") as writer:
-        upcoming = iter(articles)
-
-        def chunk_next(count: int) -> list[Future[list[Chunk]]]:
-            return [
-                chunker.submit(split_into_chunks, a, kb.chunking) for a in islice(upcoming, count)
-            ]
-
-        chunked = deque(chunk_next(2))
-        writing: tuple[Future[None], int] | None = None
+        ahead = _Chunker(chunker, iter(articles), kb)
+        writing: deque[tuple[Future[None], int]] = deque()
         try:
-            for article in articles:
-                chunks = chunked.popleft().result()
-                chunked.extend(chunk_next(1))
-                texts = [lexical_text(article.title, c.text) for c in chunks]
-                vectors = kb.embeddings.embed_documents(texts)
-                if writing:
-                    yield _written(writing)
-                write = writer.submit(
-                    kb.store.replace_article, article, chunks, vectors, fingerprint
-                )
-                writing = (write, len(chunks))
-            if writing:
-                yield _written(writing)
+            while group := ahead.group(EMBED_GROUP):
+                texts = [lexical_text(a.title, c.text) for a, chunks in group for c in chunks]
+                vectors = kb.embeddings.embed_documents(texts) if texts else []
+                while writing:
+                    yield _written(writing.popleft())
+                start = 0
+                for article, chunks in group:
+                    mine = vectors[start : start + len(chunks)]
+                    start += len(chunks)
+                    write = writer.submit(
+                        kb.store.replace_article, article, chunks, mine, fingerprint
+                    )
+                    writing.append((write, len(chunks)))
+            while writing:
+                yield _written(writing.popleft())
         finally:
-            for pending in chunked:
-                pending.cancel()
+            ahead.cancel()
+
+
+class _Chunker:
+    """Articles chunked on a helper thread, LOOKAHEAD of them ahead of the caller."""
+
+    def __init__(self, pool: ThreadPoolExecutor, upcoming: Iterator[Article], kb: KnowledgeBase):
+        self.pool, self.upcoming, self.kb = pool, upcoming, kb
+        self.ahead: deque[tuple[Article, Future[list[Chunk]]]] = deque()
+        self._fill()
+
+    def _fill(self) -> None:
+        for article in islice(self.upcoming, LOOKAHEAD - len(self.ahead)):
+            chunking = self.pool.submit(split_into_chunks, article, self.kb.chunking)
+            self.ahead.append((article, chunking))
+
+    def group(self, chunk_count: int) -> list[tuple[Article, list[Chunk]]]:
+        """The next articles with their chunks, at least chunk_count chunks unless the
+        articles run out; empty at the end."""
+        group: list[tuple[Article, list[Chunk]]] = []
+        while self.ahead and sum(len(chunks) for _, chunks in group) < chunk_count:
+            article, chunking = self.ahead.popleft()
+            group.append((article, chunking.result()))
+            self._fill()
+        return group
+
+    def cancel(self) -> None:
+        for _, chunking in self.ahead:
+            chunking.cancel()
 
 
 def _written(writing: tuple[Future[None], int]) -> int:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli.filtering import Article, AsOf, DatedOnly, Outlet, Since, Until
 from assistant.cli.options import AsJSON, NoLLM, Passages
 
 
@@ -19,6 +20,12 @@ def ask(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also show mode, token usage and timings.")
     ] = False,
+    since: Since = None,
+    until: Until = None,
+    outlet: Outlet = None,
+    article: Article = None,
+    dated_only: DatedOnly = False,
+    as_of: AsOf = None,
 ) -> None:
     """Answer a question from the articles, citing the passages used."""
     from assistant.cli import common
@@ -29,6 +36,7 @@ def ask(
         open_kb,
         show_verified,
     )
+    from assistant.cli.filtering import scope_from
     from assistant.cli.render import (
         print_json,
         render_details,
@@ -40,6 +48,7 @@ def ask(
     from assistant.service import check_question, ensure_articles
     from vectorstore.ingest.text import hide_url_secrets
 
+    scope = scope_from(since, until, outlet, article, dated_only, as_of)
     question = check_question(from_stdin_if_dash(question))
     settings, kb = open_kb()
     with ingest_progress("Ingesting the bundled seeds") as progress:
@@ -55,6 +64,7 @@ def ask(
             k=k,
             use_llm=not no_llm,
             on_text=show if common.stdout_is_terminal() and not as_json else None,
+            scope=scope,
         )
     except LLMError as error:
         show.end_line()
@@ -70,7 +80,10 @@ def ask(
             render_passages(error.passages, console)
         raise
     if as_json:
-        print_json(answer.to_dict())
+        shown = answer.to_dict()
+        if scope.filters or scope.as_of:
+            shown["scope"] = scope.to_dict()
+        print_json(shown)
         return
     show_verified(answer, show, console)
     if verbose:

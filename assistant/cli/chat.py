@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from assistant.cli.filtering import Article, AsOf, DatedOnly, Outlet, Since, Until
 from assistant.cli.options import NoLLM, Passages
 
 if TYPE_CHECKING:
@@ -19,16 +20,27 @@ if TYPE_CHECKING:
 PROMPT = "› "
 
 
-def chat(k: Passages = None, no_llm: NoLLM = False) -> None:
+def chat(
+    k: Passages = None,
+    no_llm: NoLLM = False,
+    since: Since = None,
+    until: Until = None,
+    outlet: Outlet = None,
+    article: Article = None,
+    dated_only: DatedOnly = False,
+    as_of: AsOf = None,
+) -> None:
     """Ask questions in a conversation; follow-ups are understood. Type /help for commands."""
     from assistant.chat import ChatSession
     from assistant.cli.common import open_kb
+    from assistant.cli.filtering import scope_from
     from assistant.service import ensure_articles
 
+    scope = scope_from(since, until, outlet, article, dated_only, as_of)
     settings, kb = open_kb()
     ensure_articles(kb)
     k = k or settings.retrieval.top_k
-    session = ChatSession(k=k, use_llm=settings.llm.configured and not no_llm)
+    session = ChatSession(k=k, use_llm=settings.llm.configured and not no_llm, scope=scope)
     interactive = sys.stdin.isatty()
     if interactive:
         _enable_history(settings.home / "chat_history")

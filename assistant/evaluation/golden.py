@@ -11,16 +11,67 @@ A golden file is YAML: a list of cases, or `{cases: [...]}`. Each case:
       forbidden: [Georgia]              # phrases that must not appear
       answerable: true                  # false: the articles cannot answer; must refuse
       tags: [people]
+      filters:                          # optional: asked as `ask --outlet … --since …` would
+        outlet: [ArmInfo]               # a name or a list (also article)
+        since: 2025-01-01               # ISO date or phrase (last week), as is until
+        as_of: 2025-01-10               # the day relative dates and recency count from
+        dated_only: false
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import InputError
+from assistant.scope import Scope, make_scope
+
+
+class CaseFilters(BaseModel):
+    """A case's filters and as-of day, as the command-line options take them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    since: str | None = None
+    until: str | None = None
+    outlet: list[str] = Field(default_factory=list)
+    article: list[str] = Field(default_factory=list)
+    dated_only: bool = False
+    as_of: str | None = None
+
+    @field_validator("since", "until", "as_of", mode="before")
+    @classmethod
+    def _dates_as_text(cls, value: Any) -> Any:
+        """YAML reads 2025-01-10 as a date; it is the same day written out."""
+        return value.isoformat() if isinstance(value, date) else value
+
+    @field_validator("outlet", "article", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    def scope(self) -> Scope:
+        names = {"since": "since", "until": "until", "as_of": "as_of"}
+        return make_scope(
+            self.since,
+            self.until,
+            self.outlet,
+            self.article,
+            self.dated_only,
+            self.as_of,
+            names=names,
+        )
+
+    @model_validator(mode="after")
+    def _valid_dates(self) -> CaseFilters:
+        try:
+            self.scope()
+        except InputError as error:
+            raise ValueError(error.message) from error
+        return self
 
 
 class GoldenCase(BaseModel):
@@ -35,6 +86,7 @@ class GoldenCase(BaseModel):
     forbidden: list[str] = Field(default_factory=list)
     answerable: bool = True
     tags: list[str] = Field(default_factory=list)
+    filters: CaseFilters = Field(default_factory=CaseFilters)
 
     @field_validator("facts", mode="before")
     @classmethod

@@ -163,7 +163,7 @@ def run_eval(
     report = EvalReport(k=k, mode="llm" if use_llm and settings.llm.configured else "extractive")
     for done, case in enumerate(cases, start=1):
         began = time.perf_counter()
-        answer = ask(kb, case.question, settings, k=k, use_llm=use_llm)
+        answer = ask(kb, case.question, settings, k=k, use_llm=use_llm, scope=case.filters.scope())
         measured = (time.perf_counter() - began) * 1000
         report.cases.append(score_case(case, answer, k, measured))
         report.answers[case.id] = answer

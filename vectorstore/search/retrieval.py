@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from vectorstore.search.store import StoredChunk
@@ -69,6 +70,41 @@ def fuse(
     if mode == "lexical":
         return list(lexical)
     return reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]])
+
+
+@dataclass(frozen=True)
+class Recency:
+    """Newer articles first, other things equal: a fused score is multiplied by
+    1 + weight * 0.5 ** (age / half_life_days), the age in days between the article's date and
+    `as_of` (default: the newest article in the index). An article without a date gets the
+    mean boost of the dated candidates it is ranked with: neither favoured nor pushed down."""
+
+    half_life_days: float
+    as_of: date | None = None
+    weight: float = 1.0
+
+    def boost(self, day: date | None, anchor: date) -> float | None:
+        """The factor for an article of this day; None when it has no date."""
+        if day is None:
+            return None
+        return 1.0 + self.weight * 0.5 ** (abs((anchor - day).days) / self.half_life_days)
+
+
+def by_recency(
+    ranked: Sequence[tuple[str, float]],
+    day: Callable[[str], date | None],
+    recency: Recency,
+    newest: date | None,
+) -> list[tuple[str, float]]:
+    """The ranking re-ordered by each score times its article's recency boost."""
+    anchor = recency.as_of or newest
+    if anchor is None or recency.half_life_days <= 0:
+        return list(ranked)
+    boosts = {chunk_id: recency.boost(day(chunk_id), anchor) for chunk_id, _ in ranked}
+    dated = [b for b in boosts.values() if b is not None]
+    neutral = sum(dated) / len(dated) if dated else 1.0
+    scored = [(i, score * (boosts[i] or neutral)) for i, score in ranked]
+    return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
 
 
 def to_passages(

@@ -40,6 +40,8 @@ from vectorstore.errors import (
 )
 from vectorstore.ingest.articles import Article
 from vectorstore.ingest.chunking import Chunk
+from vectorstore.search.dates import day_of
+from vectorstore.search.filters import UNDATED
 
 CHUNKS = "chunks"
 ARTICLES = "articles"
@@ -84,6 +86,7 @@ class StoredChunk:
     outlet: str | None
     published: str | None
     url: str | None
+    day: int | None = None  # the stored day number; None when stored before days were
 
 
 class ChromaConfig(BaseModel):
@@ -460,13 +463,24 @@ class ChromaStore:
         self.articles.delete(ids=[article_id])
 
     @_translated
-    def query(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
-        """Nearest chunks as (id, cosine similarity), best first."""
-        total = self.chunks.count()
+    def query(
+        self,
+        vector: Sequence[float],
+        n: int,
+        where: dict[str, Any] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks as (id, cosine similarity), best first; with `where` (on chunk
+        metadata) or `ids`, only among those chunks (Chroma filters before it ranks)."""
+        total = self.chunks.count() if ids is None else len(ids)
         if total == 0:
             return []
         found = self.chunks.query(
-            query_embeddings=[list(vector)], n_results=min(n, total), include=["distances"]
+            query_embeddings=[list(vector)],
+            n_results=min(n, total),
+            where=where,
+            ids=list(ids) if ids is not None else None,
+            include=["distances"],
         )
         return [
             (chunk_id, 1.0 - float(distance))
@@ -533,8 +547,10 @@ def _described(article: Article) -> dict[str, Any]:
 
 
 def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    day = day_of(article.published)
     return {
         **_described(article),
+        "day": day.toordinal() if day else UNDATED,  # so Chroma can filter a range of dates
         "article_id": article.id,
         "start": chunk.start,
         "end": chunk.end,
@@ -583,6 +599,7 @@ def _stored_chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> StoredC
         outlet=meta.get("outlet") or None,
         published=meta.get("published") or None,
         url=meta.get("url") or None,
+        day=int(meta["day"]) if "day" in meta else None,
     )
 
 
