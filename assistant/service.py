@@ -27,9 +27,10 @@ from assistant.resources import seeds_dir
 from assistant.scope import Scope, batch_query
 from assistant.settings import Settings
 from vectorstore.errors import UnknownArticle
+from vectorstore.ingest.cleaning import outlet_name
 from vectorstore.ingest.collection import collect
 from vectorstore.knowledge import IngestReport, KnowledgeBase, Layout, Progress
-from vectorstore.search.filters import Filters
+from vectorstore.search.filters import Filters, outlet_key
 from vectorstore.search.manifest import ArticleFilter, ArticleText, list_articles, read_article
 from vectorstore.search.retrieval import Mode, Passage, Recency
 from vectorstore.search.store import StoredArticle
@@ -218,10 +219,10 @@ def check_scope(kb: KnowledgeBase, filters: Filters) -> None:
     if not filters.outlets and not filters.articles:
         return
     facets = kb.lexical().facets
-    known = {outlet.casefold() for outlet in facets.outlets}
+    known = {outlet_key(outlet) for outlet in facets.outlets}
     for outlet in filters.outlets:
-        if outlet.casefold() not in known:
-            every = kb.lexical().outlets
+        if outlet_key(outlet) not in known:
+            every = list(dict.fromkeys(outlet_name(o) for o in kb.lexical().outlets))
             outlets = ", ".join(every[:20]) + (f" and {len(every) - 20} more" if every[20:] else "")
             raise InputError(
                 f"No indexed article is from the outlet {outlet!r}",

@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from vectorstore.ingest.cleaning import outlet_name
+
 # The `day` stored for an article without a publication date (real days are 1 and up).
 UNDATED = 0
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Passages only from these days, outlets (any case) and articles; empty means all."""
+    """Passages only from these days, outlets (any case; "ArmInfo" also matches an outlet only
+    the text named, "ArmInfo (as stated in the text)") and articles; empty means all."""
 
     since: date | None = None
     until: date | None = None
@@ -39,7 +42,7 @@ class Filters:
         """Whether a chunk of this article passes."""
         if self.articles and article_id not in self.articles:
             return False
-        if self.outlets and (outlet or "").casefold() not in _folded(self.outlets):
+        if self.outlets and outlet_key(outlet) not in _folded(self.outlets):
             return False
         if day is None:
             return not self.dated_only
@@ -55,7 +58,7 @@ class Filters:
             clauses.append({"article_id": {"$in": list(self.articles)}})
         if self.outlets:
             wanted = _folded(self.outlets)
-            exact = sorted({o for o in known_outlets if o.casefold() in wanted})
+            exact = sorted({o for o in known_outlets if outlet_key(o) in wanted})
             clauses.append({"outlet": {"$in": exact or list(self.outlets)}})
         if self.dates:
             clauses.append(self._days())
@@ -96,5 +99,10 @@ class Filters:
         }
 
 
+def outlet_key(outlet: str | None) -> str:
+    """How an outlet is compared: its name in any case, stated-in-the-text or not."""
+    return outlet_name(outlet).casefold()
+
+
 def _folded(names: Iterable[str]) -> set[str]:
-    return {name.casefold() for name in names}
+    return {outlet_key(name) for name in names}

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from vectorstore.errors import UnknownArticle
-from vectorstore.ingest.cleaning import outlet_name
+from vectorstore.search.filters import outlet_key
 from vectorstore.search.store import ChromaStore, StoredArticle
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -25,8 +25,8 @@ class ArticleFilter:
     contains: str | None = None  # in the title or the id, case-insensitive
 
     def admits(self, article: StoredArticle) -> bool:
-        outlets = {outlet_name(outlet).casefold() for outlet in self.outlets}
-        if outlets and outlet_name(article.outlet).casefold() not in outlets:
+        outlets = {outlet_key(outlet) for outlet in self.outlets}
+        if outlets and outlet_key(article.outlet) not in outlets:
             return False
         if self.since or self.until:
             day = published_day(article.published)
