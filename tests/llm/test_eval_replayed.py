@@ -16,7 +16,7 @@ BASELINE = REPO / "tests" / "golden" / "baseline-llm.json"
 
 @pytest.mark.vcr
 @pytest.mark.stub_reply.with_args(quote_best_sentence)
-@pytest.mark.usefixtures("llm_endpoint")
+@pytest.mark.usefixtures("llm_endpoint", "short_prompts")
 def test_llm_mode_eval_does_not_regress(record_mode: str) -> None:
     gate = (
         ["--save-baseline", str(BASELINE)]
