@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from assistant.answering.llm import LLMConfig
 from assistant.errors import ConfigError
 from vectorstore.ingest.chunking import ChunkingConfig
-from vectorstore.search.store import ChromaConfig
+from vectorstore.search.connection import ChromaConfig
 
 # Each documented environment variable, in the README's order, and the fields it sets.
 ENVIRONMENT: dict[str, tuple[tuple[str, ...], ...]] = {

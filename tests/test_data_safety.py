@@ -18,7 +18,8 @@ from tests.fakes import HashEmbeddings
 from vectorstore.errors import IdClash, IndexDamaged, StorageFull
 from vectorstore.ingest.articles import Article, Skipped, load_articles
 from vectorstore.knowledge import KnowledgeBase, Layout
-from vectorstore.search.store import WRITING, local_error
+from vectorstore.search.connection import local_error
+from vectorstore.search.store import WRITING
 
 runner = CliRunner()
 

@@ -253,7 +253,7 @@ def test_an_index_locked_by_another_writer_is_busy_not_damaged(
     import chromadb
 
     from assistant.errors import user_error
-    from vectorstore.search.store import connect_embedded
+    from vectorstore.search.connection import connect_embedded
 
     def locked(*args: object, **kwargs: object) -> None:
         raise RuntimeError("error returned from database: (code: 5) database is locked")

@@ -7,33 +7,31 @@ Ingest is incremental: only new or changed articles are chunked and embedded. Th
 
 from __future__ import annotations
 
-import os
 import shutil
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from itertools import islice
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vectorstore.errors import (
-    IdClash,
     IndexLocked,
     IndexOpening,
-    IndexProblem,
     StorageFull,
     StorageUnwritable,
     UnknownArticle,
 )
-from vectorstore.ingest.articles import Article, Doubt, Skipped, doubts
-from vectorstore.ingest.chunking import Chunk, ChunkingConfig, split_into_chunks
+from vectorstore.ingest.chunking import ChunkingConfig
 from vectorstore.ingest.collection import Collected, collect
 from vectorstore.ingest.tokens import install_encodings
+from vectorstore.locks import OPEN_WAIT, file_lock, writer_lock
+from vectorstore.search.connection import (
+    ChromaConfig,
+    connect_embedded,
+    connect_server,
+    local_error,
+)
 from vectorstore.search.filters import Filters
-from vectorstore.search.lexical import LexicalIndex, lexical_text
+from vectorstore.search.lexical import LexicalIndex
 from vectorstore.search.retrieval import (
     CANDIDATES,
     Mode,
@@ -43,19 +41,10 @@ from vectorstore.search.retrieval import (
     fuse,
     to_passages,
 )
-from vectorstore.search.store import (
-    WRITING,
-    ChromaConfig,
-    ChromaStore,
-    StoredArticle,
-    connect_embedded,
-    connect_server,
-    local_error,
-)
+from vectorstore.search.store import WRITING, ChromaStore, StoredArticle
+from vectorstore.storing import IngestReport, Progress, update_store
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from langchain_core.embeddings import Embeddings
 
 
@@ -154,7 +143,7 @@ class KnowledgeBase:
         with writer_lock(layout.lock):
             _wipe(layout)
             kb = cls.open(layout, embeddings, model_id, chunking)
-            return kb, _ingest(kb, collected, progress=progress)
+            return kb, kb._update(collected, progress=progress)
 
     def is_empty(self) -> bool:
         return self.store.counts()[1] == 0
@@ -171,7 +160,19 @@ class KnowledgeBase:
         `wait` is how long to wait for another writer to finish."""
         collected = collect(paths, prefix=prefix)
         with writer_lock(self.layout.lock, wait=wait):
-            return _ingest(self, collected, prune=prune, progress=progress)
+            return self._update(collected, prune=prune, progress=progress)
+
+    def _update(
+        self, collected: Collected, prune: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Store the collected articles (the caller holds the writer lock); a new revision
+        gets its lexical index at once."""
+        report = update_store(
+            self.store, self.embeddings, self.chunking, collected, prune, progress
+        )
+        if report.revised:
+            self.refresh_lexical()
+        return report
 
     def article_text(self, article_id: str) -> str | None:
         """An ingested article's cleaned text (the text all offsets refer to), if stored."""
@@ -329,241 +330,10 @@ def _open_store(layout: Layout, model_id: str) -> ChromaStore:
             deadline=layout.server.timeout,
         )
     opening = IndexOpening(f"The index at {layout.chroma} is being opened by another process")
-    with _file_lock(layout.open_lock, OPEN_WAIT, opening):
+    with file_lock(layout.open_lock, OPEN_WAIT, opening):
         return ChromaStore(
             layout.connect(),
             model_id,
             location=layout.location,
             reopen=lambda: connect_embedded(layout.chroma, fresh=True),
         )
-
-
-# Opening takes a moment; waiting this long for another process to finish it is plenty.
-OPEN_WAIT = 60.0
-
-
-def writer_lock(path: Path, wait: float = 0.0) -> AbstractContextManager[None]:
-    """One writer at a time; another one waits up to `wait` seconds, then is told the index
-    is busy (never that it is damaged)."""
-    return _file_lock(path, wait, IndexLocked(path.parent))
-
-
-@contextmanager
-def _file_lock(path: Path, wait: float, busy: IndexProblem) -> Iterator[None]:
-    """Hold a lock file, waiting up to `wait` seconds for another holder; then `busy`."""
-    from filelock import FileLock, Timeout
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path), timeout=wait)
-        lock.acquire()
-    except Timeout as error:
-        raise busy from error
-    except OSError as error:
-        raise local_error(str(path.parent), error, "cannot be locked") from error
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-# Called as progress(articles done, articles total, chunks embedded so far).
-Progress = Callable[[int, int, int], None]
-
-
-@dataclass
-class IngestReport:
-    """What an ingest run did."""
-
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    # Articles stored this run that look like a caption or a template page, not a story.
-    doubts: list[Doubt] = field(default_factory=list)
-    chunks_embedded: int = 0
-    seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.updated or self.removed)
-
-    def summary(self) -> str:
-        return (
-            f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {len(self.skipped)} skipped; "
-            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
-        )
-
-
-def _ingest(
-    kb: KnowledgeBase,
-    collected: Collected,
-    prune: bool = False,
-    progress: Progress | None = None,
-) -> IngestReport:
-    """Bring the store in line with the collected articles. The caller holds the writer lock.
-
-    Everything is checked before the first write (an id taken by another file stops the run
-    with nothing changed). The store is marked as being written before the first change and
-    given a new revision after the last, so a crash anywhere in between leaves a revision that
-    no lexical index was built from: the next command rebuilds it."""
-    began = time.perf_counter()
-    report = IngestReport(skipped=list(collected.skipped))
-    articles = collected.articles
-    manifest = kb.store.manifest()
-    _refuse_clashes(articles, manifest)
-    fingerprint = kb.chunking.fingerprint
-    todo = []
-    for article in articles:
-        stored = manifest.get(article.id)
-        if stored and (stored.content_hash, stored.chunking) == (article.content_hash, fingerprint):
-            report.unchanged += 1
-        else:
-            todo.append(article)
-            report.doubts.extend(doubts(article))
-            report.new += stored is None
-            report.updated += stored is not None
-    pruned = _prunable(articles, manifest, collected.files_read) if prune else []
-    interrupted = kb.store.revision.startswith(WRITING)
-    if todo or pruned:
-        kb.store.mark_writing()
-    if progress:
-        progress(report.unchanged, len(articles), 0)
-    for done, chunk_count in enumerate(_store_articles(kb, todo, fingerprint), start=1):
-        report.chunks_embedded += chunk_count
-        if progress:
-            progress(report.unchanged + done, len(articles), report.chunks_embedded)
-    for article_id in pruned:
-        kb.store.remove_article(article_id)
-        report.removed += 1
-    if report.changed or interrupted:
-        kb.store.bump_revision()
-        kb.refresh_lexical()
-    report.seconds = time.perf_counter() - began
-    return report
-
-
-def _prunable(
-    articles: list[Article], manifest: dict[str, StoredArticle], files_read: set[str]
-) -> list[str]:
-    """Stored articles whose file is gone, or was read this run and no longer holds them."""
-    seen = {article.id for article in articles}
-    return [
-        stored.id
-        for stored in manifest.values()
-        if stored.id not in seen
-        and (not Path(stored.source).exists() or stored.source in files_read)
-    ]
-
-
-def _refuse_clashes(articles: list[Article], manifest: dict[str, StoredArticle]) -> None:
-    """An article whose id comes from its file name never silently replaces one stored from
-    another file that still exists (two folders each holding `story.txt`)."""
-    clashes = [
-        (article, stored)
-        for article in articles
-        if article.id_from_file
-        and (stored := manifest.get(article.id)) is not None
-        and _other_existing_file(stored.source, article.source)
-    ]
-    if not clashes:
-        return
-    article, stored = clashes[0]
-    more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
-    raise IdClash(
-        f"{article.source} would replace article '{article.id}' from {stored.source}{more}; "
-        "nothing was stored"
-    )
-
-
-def _other_existing_file(stored_source: str, source: str) -> bool:
-    """Whether the stored article came from a different file that still exists. Earlier
-    versions stored paths as given on the command line, so a relative path also matches an
-    absolute one that ends with it."""
-    if stored_source == source or source.endswith(os.sep + stored_source.lstrip(os.sep)):
-        return False
-    stored = Path(stored_source)
-    if not stored.is_file():
-        return False  # moved or deleted: the new file takes its place
-    try:
-        return not os.path.samefile(stored, source)
-    except OSError:
-        return True
-
-
-# Chunks embedded in one call, gathered across articles so that the model's length-sorted
-# batches fill up (one article alone has a handful of chunks of every length).
-EMBED_GROUP = 64
-# Articles chunked ahead of the one being embedded.
-LOOKAHEAD = 16
-
-
-def _store_articles(kb: KnowledgeBase, articles: list[Article], fingerprint: str) -> Iterator[int]:
-    """Chunk, embed and store the articles in order, yielding each one's chunk count once it
-    is stored.
-
-    Embedding is most of the work and the model runs outside the GIL, so the next articles are
-    chunked and the previous ones written to the store on two helper threads meanwhile (the
-    pipeline then adds little to the model's own time; bench/latency.py measures the share).
-    The chunks of several articles are embedded in one call (EMBED_GROUP). Writes stay one at
-    a time and in order, each article's manifest entry after its chunks, so an interrupted
-    ingest leaves at most the article being written marked as changed.
-    """
-    with ThreadPoolExecutor(1, "chunker") as chunker, ThreadPoolExecutor(1, "writer") as writer:
-        ahead = _Chunker(chunker, iter(articles), kb)
-        writing: deque[tuple[Future[None], int]] = deque()
-        try:
-            while group := ahead.group(EMBED_GROUP):
-                texts = [lexical_text(a.title, c.text) for a, chunks in group for c in chunks]
-                vectors = kb.embeddings.embed_documents(texts) if texts else []
-                while writing:
-                    yield _written(writing.popleft())
-                start = 0
-                for article, chunks in group:
-                    mine = vectors[start : start + len(chunks)]
-                    start += len(chunks)
-                    write = writer.submit(
-                        kb.store.replace_article, article, chunks, mine, fingerprint
-                    )
-                    writing.append((write, len(chunks)))
-            while writing:
-                yield _written(writing.popleft())
-        finally:
-            ahead.cancel()
-
-
-class _Chunker:
-    """Articles chunked on a helper thread, LOOKAHEAD of them ahead of the caller."""
-
-    def __init__(self, pool: ThreadPoolExecutor, upcoming: Iterator[Article], kb: KnowledgeBase):
-        self.pool, self.upcoming, self.kb = pool, upcoming, kb
-        self.ahead: deque[tuple[Article, Future[list[Chunk]]]] = deque()
-        self._fill()
-
-    def _fill(self) -> None:
-        for article in islice(self.upcoming, LOOKAHEAD - len(self.ahead)):
-            chunking = self.pool.submit(split_into_chunks, article, self.kb.chunking)
-            self.ahead.append((article, chunking))
-
-    def group(self, chunk_count: int) -> list[tuple[Article, list[Chunk]]]:
-        """The next articles with their chunks, at least chunk_count chunks unless the
-        articles run out; empty at the end."""
-        group: list[tuple[Article, list[Chunk]]] = []
-        while self.ahead and sum(len(chunks) for _, chunks in group) < chunk_count:
-            article, chunking = self.ahead.popleft()
-            group.append((article, chunking.result()))
-            self._fill()
-        return group
-
-    def cancel(self) -> None:
-        for _, chunking in self.ahead:
-            chunking.cancel()
-
-
-def _written(writing: tuple[Future[None], int]) -> int:
-    """The chunk count of a finished write; the write's error, if it failed."""
-    write, chunk_count = writing
-    write.result()
-    return chunk_count
