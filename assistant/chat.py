@@ -12,13 +12,15 @@ prompts/condense.txt when one is configured, otherwise by this heuristic:
      scoring see the subject.
   2. Relative dates ("today", "yesterday", "this week", "last week", "last month") are resolved
      against the newest publication date among the articles the last answer drew on, not today.
+  3. A period the question names ("this week", "yesterday") also narrows the search to its days
+     (period_scope), unless the session sets dates of its own.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from assistant.service import ask, check_question
 from assistant.settings import Settings
 from vectorstore.ingest.text import is_name
 from vectorstore.knowledge import KnowledgeBase
+from vectorstore.search.dates import parse_span
 
 _REFERS_BACK = re.compile(
     r"\b(he|she|it|they|him|his|her|hers|its|their|them|there|that|this|those|these|the same)\b"
@@ -146,8 +149,11 @@ def take_turn(
     `on_text`), and recorded. `on_search` hears what is searched when it differs from what was
     typed. A failed turn raises and leaves the session as it was."""
     rewrite = standalone_question(question, session, settings, chat)
-    if on_search and rewrite.search != question:
-        on_search(rewrite.search)
+    scope = period_scope(question, session.scope, kb.lexical().newest_day)
+    if on_search and (rewrite.search != question or scope != session.scope):
+        dates = scope.filters
+        period = f" [{dates.since} to {dates.until}]" if scope != session.scope else ""
+        on_search(rewrite.search + period)
     answer = ask(
         kb,
         rewrite.question,
@@ -157,11 +163,29 @@ def take_turn(
         on_text=on_text,
         search_query=rewrite.search,
         chat=chat,
-        scope=session.scope,
+        scope=scope,
     )
     turn = Turn(question, rewrite.search, answer)
     session.turns.append(turn)
     return turn
+
+
+# A period a question names in words: "what happened this week?"
+_PERIOD = re.compile(
+    r"\b(today|yesterday|this week|last week|this month|last month)\b", re.IGNORECASE
+)
+
+
+def period_scope(question: str, scope: Scope, newest: date | None) -> Scope:
+    """The scope narrowed to the period the question names ("this week", "yesterday"), when
+    the scope sets no dates of its own: counted from its as-of day, else from the newest
+    article in the index (a collection is read after the fact, so not from today)."""
+    found = _PERIOD.search(question)
+    anchor = scope.as_of or newest
+    if not found or anchor is None or scope.filters.since or scope.filters.until:
+        return scope
+    since, until = parse_span(found[1], anchor)
+    return replace(scope, filters=replace(scope.filters, since=since, until=until))
 
 
 def standalone_question(

@@ -305,3 +305,21 @@ def test_search_batch_takes_json_lines_with_filters(home: Path, tmp_path: Path) 
     assert {outlet_name(p["outlet"]) for p in filtered["results"]} == {"News.Az"}
     assert filtered["scope"]["as_of"] == "2025-05-10"
     assert "since 'someday' is not a date" in bad["error"]
+
+
+def test_a_chat_question_naming_a_period_searches_only_its_days(kb: KnowledgeBase) -> None:
+    """The week counts from the newest article (2025-01-08, a Wednesday), not from today,
+    and narrows both searches; a session's own dates are left as they are."""
+    from assistant.chat import take_turn
+    from assistant.settings import Settings
+
+    session = ChatSession(k=5, use_llm=False)
+    heard: list[str] = []
+    question = "What railway news came this week?"
+    turn = take_turn(question, session, kb, Settings(), on_search=heard.append)
+    days = {p.published[:10] for p in turn.answer.passages if p.published}
+    assert days and days <= {"2025-01-06", "2025-01-07", "2025-01-08"}
+    assert heard == [f"{question} [2025-01-06 to 2025-01-08]"]
+    handle_command("/since 2024-12-01", session, False, lambda _: None)
+    turn = take_turn(question, session, kb, Settings())
+    assert any(p.published.startswith("2024-12") for p in turn.answer.passages if p.published)
