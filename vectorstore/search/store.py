@@ -39,6 +39,7 @@ from vectorstore.errors import (
     StorageUnwritable,
 )
 from vectorstore.ingest.articles import Article
+from vectorstore.ingest.attribution import SpeakerSpan, decode_speakers, encode_speakers
 from vectorstore.ingest.chunking import Chunk
 from vectorstore.search.dates import day_of
 from vectorstore.search.filters import UNDATED
@@ -87,6 +88,7 @@ class StoredChunk:
     published: str | None
     url: str | None
     day: int | None = None  # the stored day number; None when stored before days were
+    speakers: tuple[SpeakerSpan, ...] = ()  # none when stored before speakers were found
 
 
 class ChromaConfig(BaseModel):
@@ -556,6 +558,7 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
         "end": chunk.end,
         "index": chunk.index,
         "tokens": chunk.tokens,
+        "speakers": encode_speakers(chunk.speakers),  # JSON: Chroma keeps scalars only
     }
 
 
@@ -600,6 +603,7 @@ def _stored_chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> StoredC
         published=meta.get("published") or None,
         url=meta.get("url") or None,
         day=int(meta["day"]) if "day" in meta else None,
+        speakers=decode_speakers(meta.get("speakers")),
     )
 
 
