@@ -87,7 +87,9 @@ def test_ask_json_follows_the_schema_and_quotes_are_exact(home: Path) -> None:
             "end",
             "claim",
             "supported",
+            "speaker",
         }
+        assert citation["speaker"] == "Mikhail Kalugin"  # a quote of his, relayed by ArmInfo
         assert citation["supported"] is True
         assert f"[{citation['n']}]" in answer["answer"]
         text = article_text(home, citation["article_id"])
