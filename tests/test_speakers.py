@@ -114,6 +114,11 @@ def test_what_x_said_quotes_x_not_a_question_put_to_x_nor_someone_else() -> None
     )
     _, citations = answer_extractively(candidates, 0.5)
     assert citations and {c.speaker for c in citations} == {"Ana Lima"}
+    # X's words on something else are not what X said about this
+    candidates = score_sentences(
+        "What did Lima say about harbour fees?", [found], lambda _: 1.0, fake_embed
+    )
+    assert "Ana Lima" not in {c.speaker for c in answer_extractively(candidates, 0.5)[1]}
     # a question about the topic, not about what someone said, is answered from every speaker
     candidates = score_sentences(
         "Will the port double in size?", [found], lambda _: 1.0, fake_embed

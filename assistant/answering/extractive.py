@@ -126,10 +126,10 @@ def score_sentences(
     for (passage, start, end), text, similarity, speaker in zip(
         spans, texts, similarities, speakers, strict=True
     ):
-        found = set(terms(text))
         by_asked = speaker in asked and not text.rstrip("\"”’' ").endswith("?")
-        if by_asked:
-            found |= set(terms(speaker or ""))  # X's own words are about what X says
+        # X's own words are about X: X's name counts as found, the rest of the subject not
+        own = set(terms(speaker or "")) if by_asked else set()
+        found = set(terms(text)) | own
         candidates.append(
             Candidate(
                 passage=passage,
@@ -137,8 +137,8 @@ def score_sentences(
                 end=end,
                 coverage=_share(weights, found),
                 similarity=similarity,
-                name_coverage=_share(named, found),
-                topic_coverage=_share(topic, found),
+                name_coverage=_share(_without(named, own), found),
+                topic_coverage=_share(_without(topic, own), found),
                 by_asked=by_asked,
                 by_other=bool(asked and speaker and speaker not in asked),
             )
@@ -153,6 +153,10 @@ def asked_speakers(question: str, speakers: Sequence[str | None]) -> set[str]:
         return set()
     asked = set(terms(question))
     return {who for who in speakers if who and who != INTERVIEWER and asked & set(terms(who))}
+
+
+def _without(weights: dict[str, float], dropped: set[str]) -> dict[str, float]:
+    return {t: w for t, w in weights.items() if t not in dropped}
 
 
 def _share(weights: dict[str, float], found: set[str]) -> float:
