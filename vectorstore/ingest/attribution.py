@@ -203,7 +203,7 @@ class _Reader:
             return self.last
         if last in _ROLES and any(w.lower() == "the" for w in words[-4:]):
             return self.last
-        return self._name(words)
+        return self.name(words)
 
     def _after(self, after: str) -> str | None:
         """ "said Kalugin", "stated by Mikhail Kalugin"."""
@@ -211,9 +211,9 @@ class _Reader:
         if words and words[0].lower() == "by":
             words = words[1:]
         run = _leading_name(words)
-        return self._name(run) if run else None
+        return self.name(run) if run else None
 
-    def _name(self, words: list[str]) -> str | None:
+    def name(self, words: list[str]) -> str | None:
         """The full name the trailing capitalised words stand for; None if they name no one."""
         run = _trailing_name(words)
         if not run:
@@ -348,7 +348,7 @@ def _interview_roles(text: str, sentences: list[Span], reader: _Reader) -> dict[
             speaker = INTERVIEWER
         elif number in labelled:
             label = _LABEL.match(text, line.start)
-            speaker = reader._name(label.group(1).split()) if label else None
+            speaker = reader.name(label.group(1).split()) if label else None
             speaker = speaker or INTERVIEWER
         elif kind in ("answer", "prose", "bare question"):
             speaker = interviewee if speaker else None
@@ -382,7 +382,7 @@ def _interviewee(text: str, intro: list[Span], reader: _Reader) -> str | None:
         return None
     title = text[intro[0].start : intro[0].end]
     for part in (title.split(":")[0], re.split(r"\s[–—-]\s", title)[-1]):
-        if len(part.split()) <= 4 and (who := reader._name(part.split())):
+        if len(part.split()) <= 4 and (who := reader.name(part.split())):
             return who
     for line in intro[1:]:
         if who := reader.reported(text[line.start : line.end]):
