@@ -199,3 +199,14 @@ def test_any_text_gets_spans_inside_it(text: str) -> None:
 def test_real_pages(page: str, sentence: str, speaker: str) -> None:
     (article,) = [a for a in load_articles([PAGES / page]) if isinstance(a, Article)]
     assert who_says(article.text, sentence) == speaker
+
+
+def test_he_or_she_is_the_last_person_not_an_organisation() -> None:
+    text = (
+        "Cameras in schools\n"
+        "Kenneth Preston, a student, says he supports cameras in hallways. "
+        "(Broward County says it is not installing face recognition.) "
+        "But cameras should be a last resort, he tells the paper."
+    )
+    assert who_says(text, "(Broward County says") == "Broward County"
+    assert who_says(text, "But cameras should be") == "Kenneth Preston"

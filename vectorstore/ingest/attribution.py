@@ -36,6 +36,12 @@ _ROLES = frozenset(
     president secretary politician professor deputy senator general director chairman
     researcher economist scholar lawmaker envoy source interviewee speaker mp""".split()  # noqa: SIM905
 )
+# Last words of names that speak but are nobody's "he" or "she" (Broward County, City Council).
+_ORGANISATIONS = frozenset(
+    """county council university college party union ministry department government office
+    agency commission committee institute association federation company group bank court
+    administration authority service police army operator news times post""".split()  # noqa: SIM905
+)
 _ACCORDING = re.compile(r"\baccording to ([^,.;:]+)|\bin (his|her) (?:opinion|view|words)\b", re.I)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 # Interview lines: a dash, or a "Q:"/"A:" label, before the text.
@@ -71,7 +77,8 @@ def attribute_speakers(text: str, spans: Sequence[Span] | None = None) -> list[S
         speaker = reader.speaker(index)
         if speaker is None:
             continue
-        if found and found[-1].speaker == speaker and _adjacent(text, found[-1].end, sentence):
+        between = text[found[-1].end : sentence.start] if found else "-"
+        if found[-1:] and found[-1].speaker == speaker and not between.strip():
             found[-1] = SpeakerSpan(found[-1].start, sentence.end, speaker)
         else:
             found.append(SpeakerSpan(sentence.start, sentence.end, speaker))
@@ -112,10 +119,6 @@ def decode_speakers(stored: object) -> tuple[SpeakerSpan, ...]:
         return ()
 
 
-def _adjacent(text: str, end: int, sentence: Span) -> bool:
-    return not text[end : sentence.start].strip()
-
-
 class _Reader:
     """One pass over an article's sentences, remembering the last person named as speaking."""
 
@@ -134,8 +137,8 @@ class _Reader:
         if speaker is None:
             role = self.roles.get(index)
             speaker = role if role else None if quote else self.reported(self._text(sentence))
-        if speaker and speaker != INTERVIEWER:
-            self.last = speaker
+        if speaker and speaker != INTERVIEWER and not _organisation(speaker):
+            self.last = speaker  # "he said" and "the expert added" mean a person
         return speaker
 
     def reported(self, sentence: str) -> str | None:
@@ -225,6 +228,10 @@ class _Reader:
 
     def _text(self, span: Span) -> str:
         return self.text[span.start : span.end]
+
+
+def _organisation(name: str) -> bool:
+    return fold(name.split()[-1]) in _ORGANISATIONS
 
 
 def _bare(word: str) -> str:
