@@ -81,47 +81,54 @@ def test_reported_speech_names_its_speaker(sentence: str, speaker: str | None) -
     assert who_says(REPORT, sentence) == speaker
 
 
-def test_interview_questions_belong_to_the_interviewer_and_answers_to_the_interviewee() -> None:
-    text = (
-        "Ana Lima: the port will double – INTERVIEW\n"
-        "In an interview with Harbour News, port director Ana Lima explains the plan.\n"
-        "– Will the port really double in size by 2030?\n"
-        "– Yes. The new quay opens next year and the rail link follows.\n"
-        "We have the money for both.\n"
-        "– What do the unions think?\n"
-        "– They support it, as long as jobs stay local."
-    )
-    assert who_says(text, "– Will the port") == INTERVIEWER
-    assert who_says(text, "– What do the unions think?") == INTERVIEWER
-    assert who_says(text, "The new quay opens") == "Ana Lima"
-    assert who_says(text, "We have the money") == "Ana Lima"  # an answer's next paragraph
-    assert who_says(text, "– They support it") == "Ana Lima"
+DASHED = (
+    "Ana Lima: the port will double – INTERVIEW\n"
+    "In an interview with Harbour News, port director Ana Lima explains the plan.\n"
+    "– Will the port really double in size by 2030?\n"
+    "– Yes. The new quay opens next year and the rail link follows.\n"
+    "We have the money for both.\n"
+    "– What do the unions think?\n"
+    "– They support it, as long as jobs stay local."
+)
+QA = (
+    "Rail chief on delays\n"
+    "Omar Reyes spoke to The Courier about the timetable.\n"
+    "Q: Why are trains late so often?\n"
+    "A: Old signals. We replace them this winter.\n"
+    "Q: And the fares?\n"
+    "A: They stay as they are."
+)
+NAMED = (
+    "Five questions for Mia Holm\n"
+    "Mia Holm studies glaciers at the institute.\n"
+    "The Courier: How fast is the ice melting?\n"
+    "Mia Holm: Faster than any model predicted.\n"
+    "The Courier: Can it be stopped.\n"
+    "Ms Holm: Slowed, yes. Stopped, no."
+)
 
 
-def test_labelled_interviews_q_and_a_or_names() -> None:
-    qa = (
-        "Rail chief on delays\n"
-        "Omar Reyes spoke to The Courier about the timetable.\n"
-        "Q: Why are trains late so often?\n"
-        "A: Old signals. We replace them this winter.\n"
-        "Q: And the fares?\n"
-        "A: They stay as they are."
-    )
-    assert who_says(qa, "Q: Why are trains") == INTERVIEWER
-    assert who_says(qa, "A: Old signals.") == "Omar Reyes"
-    assert who_says(qa, "We replace them") == "Omar Reyes"
-    named = (
-        "Five questions for Mia Holm\n"
-        "Mia Holm studies glaciers at the institute.\n"
-        "The Courier: How fast is the ice melting?\n"
-        "Mia Holm: Faster than any model predicted.\n"
-        "The Courier: Can it be stopped.\n"
-        "Ms Holm: Slowed, yes. Stopped, no."
-    )
-    assert who_says(named, "The Courier: How fast") == INTERVIEWER
-    assert who_says(named, "The Courier: Can it") == INTERVIEWER  # a label, whatever the stop
-    assert who_says(named, "Mia Holm: Faster") == "Mia Holm"
-    assert who_says(named, "Ms Holm: Slowed") == "Mia Holm"
+@pytest.mark.parametrize(
+    ("text", "sentence", "speaker"),
+    [
+        (DASHED, "– Will the port", INTERVIEWER),
+        (DASHED, "– What do the unions think?", INTERVIEWER),
+        (DASHED, "The new quay opens", "Ana Lima"),
+        (DASHED, "We have the money", "Ana Lima"),  # an answer's next paragraph
+        (DASHED, "– They support it", "Ana Lima"),
+        (QA, "Q: Why are trains", INTERVIEWER),
+        (QA, "A: Old signals.", "Omar Reyes"),
+        (QA, "We replace them", "Omar Reyes"),
+        (NAMED, "The Courier: How fast", INTERVIEWER),
+        (NAMED, "The Courier: Can it", INTERVIEWER),  # a label, whatever the stop
+        (NAMED, "Mia Holm: Faster", "Mia Holm"),
+        (NAMED, "Ms Holm: Slowed", "Mia Holm"),  # a surname label
+    ],
+)
+def test_interview_questions_are_the_interviewers_and_answers_the_interviewees(
+    text: str, sentence: str, speaker: str
+) -> None:
+    assert who_says(text, sentence) == speaker
 
 
 def test_an_article_with_a_rhetorical_question_is_no_interview() -> None:
