@@ -54,7 +54,8 @@ REPORT = (
     # "he" is the last person, not the organisation that spoke since
     "Kenneth Preston, a student, says he supports cameras in hallways. "
     "(Broward County says it is not installing face recognition.) "
-    "But cameras should be a last resort, he tells the paper."
+    "But cameras should be a last resort, he tells the paper.\n"
+    "His comments drew praise from teachers."
 )
 
 
@@ -75,6 +76,7 @@ REPORT = (
         ("Markets fell.", None),
         ("(Broward County says", "Broward County"),
         ("But cameras should be", "Kenneth Preston"),
+        ("His comments drew", None),  # "comments" here is no verb of speech
     ],
 )
 def test_reported_speech_names_its_speaker(sentence: str, speaker: str | None) -> None:

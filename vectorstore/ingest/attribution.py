@@ -30,7 +30,7 @@ _VERBS = """said says say stated states noted notes stressed stresses added adds
     discloses urged urges observed observes agreed agrees disagreed disagrees spoke""".split()  # noqa: SIM905 -- a word list reads better as text
 _VERB = re.compile(r"\b(?:" + "|".join(_VERBS) + r")\b")
 _ADVERBS = frozenset("also then has had have further again later recently once firmly".split())  # noqa: SIM905
-_PRONOUNS = frozenset("he she him her his".split())  # noqa: SIM905
+_PRONOUNS = frozenset(("he", "she"))  # "his comments" and "her answers" say nothing
 _ROLES = frozenset(
     """diplomat expert analyst minister official ambassador spokesperson spokesman spokeswoman
     president secretary politician professor deputy senator general director chairman
@@ -149,7 +149,8 @@ class _Reader:
             if who:
                 return who
         for found in _ACCORDING.finditer(sentence):
-            who = self._who(found.group(1).split()) if found.group(1) else self.last
+            named = (found.group(1) or "him").split()
+            who = self.last if named[-1].lower() in ("him", "her") else self._who(named)
             if who:
                 return who
         return None
