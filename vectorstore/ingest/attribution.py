@@ -95,7 +95,7 @@ def speaker_of(spans: Sequence[SpeakerSpan], start: int, end: int) -> str | None
     return best if most * 2 >= end - start else None
 
 
-def within(spans: Sequence[SpeakerSpan], start: int, end: int) -> tuple[SpeakerSpan, ...]:
+def clipped(spans: Sequence[SpeakerSpan], start: int, end: int) -> tuple[SpeakerSpan, ...]:
     """The spans cut to `[start, end)`."""
     return tuple(
         SpeakerSpan(max(start, s.start), min(end, s.end), s.speaker)

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vectorstore.ingest.articles import Article
-from vectorstore.ingest.attribution import SpeakerSpan, attribute_speakers, within
+from vectorstore.ingest.attribution import SpeakerSpan, attribute_speakers, clipped
 from vectorstore.ingest.text import Span, sentence_spans
 from vectorstore.ingest.tokens import DEFAULT_ENCODING, get_encoding
 
@@ -80,7 +80,7 @@ def split_into_chunks(article: Article, config: ChunkingConfig | None = None) ->
                 end=end,
                 text=text,
                 tokens=sum(count for _, count in group),
-                speakers=within(speakers, start, end),
+                speakers=clipped(speakers, start, end),
             )
         )
     return chunks
