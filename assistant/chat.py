@@ -363,5 +363,6 @@ def citation_lines(citations: list[Citation]) -> list[str]:
         lines.append(
             f"- [{c.n}] {byline(c.title, c.outlet, c.published)} (`{c.article_id}`, "
             f"characters {c.start}–{c.end}){flag}: {quoted(c.quote)}"
+            + (f" {c.said_by}" if c.said_by else "")
         )
     return lines

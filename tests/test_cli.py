@@ -87,7 +87,9 @@ def test_ask_json_follows_the_schema_and_quotes_are_exact(home: Path) -> None:
             "end",
             "claim",
             "supported",
+            "speaker",
         }
+        assert citation["speaker"] == "Mikhail Kalugin"  # a quote of his, relayed by ArmInfo
         assert citation["supported"] is True
         assert f"[{citation['n']}]" in answer["answer"]
         text = article_text(home, citation["article_id"])
@@ -106,11 +108,14 @@ def test_ask_json_follows_the_schema_and_quotes_are_exact(home: Path) -> None:
         "text",
         "start",
         "end",
+        "speakers",
     }
     assert (
         article_text(home, passage["article_id"])[passage["start"] : passage["end"]]
         == passage["text"]
     )
+    for said in passage["speakers"]:  # article offsets inside the passage
+        assert passage["start"] <= said["start"] < said["end"] <= passage["end"]
     assert answer["timings"]["total_ms"] > 0
 
 

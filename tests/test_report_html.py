@@ -210,3 +210,11 @@ def test_the_commit_is_read_from_a_checkout_and_absent_elsewhere(tmp_path: Path)
         check=True,
     ).stdout.strip()
     assert (git_commit(REPO) or "").split(" ")[0] == head
+
+
+def test_a_citation_shows_who_said_its_quote() -> None:
+    report = hostile_report()
+    said = replace(report.answers["twice"].citations[0], speaker="Ana <b>Lima</b>")
+    report.answers["twice"] = replace(report.answers["twice"], citations=[said])
+    html = render_report(report, INFO)
+    assert "speaker: Ana &lt;b&gt;Lima&lt;/b&gt;" in html  # escaped, like every article text

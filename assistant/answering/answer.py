@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from vectorstore.ingest.cleaning import outlet_name
 from vectorstore.search.retrieval import Passage
 
 # The one sentence the assistant says when the articles do not answer; prompts and tests share it.
@@ -20,7 +21,8 @@ def marker(n: int) -> str:
 
 @dataclass(frozen=True)
 class Citation:
-    """Citation [n]: a quoted sentence and where it stands (`quote == article.text[start:end]`)."""
+    """Citation [n]: a quoted sentence and where it stands (`quote == article.text[start:end]`);
+    `speaker`: who says it, when the article names them (found at ingest)."""
 
     n: int
     article_id: str
@@ -34,6 +36,7 @@ class Citation:
     end: int
     claim: str = ""
     supported: bool = True
+    speaker: str | None = None
 
     @classmethod
     def from_passage(cls, n: int, passage: Passage, start: int, end: int) -> Citation:
@@ -53,7 +56,15 @@ class Citation:
             start=start,
             end=end,
             claim=quote,
+            speaker=passage.speaker(start, end),
         )
+
+    @property
+    def said_by(self) -> str:
+        """ "— Speaker, Outlet" when the speaker is known, else nothing."""
+        if not self.speaker:
+            return ""
+        return "— " + ", ".join(part for part in (self.speaker, outlet_name(self.outlet)) if part)
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,21 @@ A sentence is scored by how much of the question's subject it contains (its cont
 weighted by how rare they are in the corpus) and by its embedding similarity to the question.
 A sentence qualifies only when it holds enough of the subject (`min_support`); when none does,
 the articles do not answer and the assistant says so instead of quoting something near.
+
+"What did X say / claim / think …" prefers X's own sentences (their speaker, found at ingest):
+X's name counts as contained in them, they come first, and a sentence another speaker says
+(an interviewer's question, someone quoted about X) is not quoted as what X said.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
 from assistant.answering.evidence import evidence_spans
+from vectorstore.ingest.attribution import INTERVIEWER
 from vectorstore.ingest.text import is_name, terms
 from vectorstore.search.retrieval import Passage
 
@@ -31,6 +37,14 @@ SCORE_MARGIN = 0.15
 MAX_SENTENCES = 3
 MIN_WORDS = 4
 
+# A question about what someone says or thinks ("what did X say", "according to X").
+_ASKS_WHAT_SAID = re.compile(
+    r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
+    r"emphasi\w*|according|view|opinion|assess\w*|describ\w*|consider\w*|criticis\w*|"
+    r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|position|stance)\b",
+    re.IGNORECASE,
+)
+
 Embed = Callable[[list[str]], list[list[float]]]
 Idf = Callable[[str], float]
 
@@ -46,6 +60,8 @@ class Candidate:
     similarity: float
     name_coverage: float = 1.0
     topic_coverage: float = 1.0
+    by_asked: bool = False  # said by the person the question asks about
+    by_other: bool = False  # said by someone else, when the question asks what a person said
 
     def qualifies(self, min_support: float) -> bool:
         """Names the question's subject and speaks to what is asked about it."""
@@ -104,9 +120,16 @@ def score_sentences(
     similarities = _cosines(embed([question, *texts]))
     topic = {t: w for t, w in weights.items() if t not in names}
     named = {t: w for t, w in weights.items() if t in names}
+    speakers = [passage.speaker(start, end) for passage, start, end in spans]
+    asked = asked_speakers(question, speakers)
     candidates = []
-    for (passage, start, end), text, similarity in zip(spans, texts, similarities, strict=True):
-        found = set(terms(text))
+    for (passage, start, end), text, similarity, speaker in zip(
+        spans, texts, similarities, speakers, strict=True
+    ):
+        by_asked = speaker in asked and not text.rstrip("\"”’' ").endswith("?")
+        # X's own words are about X: X's name counts as found, the rest of the subject not
+        own = set(terms(speaker or "")) if by_asked else set()
+        found = set(terms(text)) | own
         candidates.append(
             Candidate(
                 passage=passage,
@@ -114,11 +137,26 @@ def score_sentences(
                 end=end,
                 coverage=_share(weights, found),
                 similarity=similarity,
-                name_coverage=_share(named, found),
-                topic_coverage=_share(topic, found),
+                name_coverage=_share(_without(named, own), found),
+                topic_coverage=_share(_without(topic, own), found),
+                by_asked=by_asked,
+                by_other=bool(asked and speaker and speaker not in asked),
             )
         )
     return candidates
+
+
+def asked_speakers(question: str, speakers: Sequence[str | None]) -> set[str]:
+    """The speakers a question asks what they said, thought or claimed ("what did Shoigu
+    say": Sergey Shoigu); empty for other questions."""
+    if not _ASKS_WHAT_SAID.search(question):
+        return set()
+    asked = set(terms(question))
+    return {who for who in speakers if who and who != INTERVIEWER and asked & set(terms(who))}
+
+
+def _without(weights: dict[str, float], dropped: set[str]) -> dict[str, float]:
+    return {t: w for t, w in weights.items() if t not in dropped}
 
 
 def _share(weights: dict[str, float], found: set[str]) -> float:
@@ -140,8 +178,8 @@ def term_weights(question: str, idf: Idf) -> tuple[dict[str, float], set[str]]:
 def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidate]:
     """The best qualifying sentences, best first."""
     qualified = sorted(
-        (c for c in candidates if c.qualifies(min_support)),
-        key=lambda c: -c.score,
+        (c for c in candidates if c.qualifies(min_support) and not c.by_other),
+        key=lambda c: (not c.by_asked, -c.score),
     )
     if not qualified:
         return []

@@ -42,10 +42,30 @@ def format_passage(n: int, passage: Passage) -> str:
     text = _DELIMITER.sub("&lt;", visible_text(safe(passage.text)))
     attributes = [("n", str(n)), ("article", passage.article_id), ("title", passage.title)]
     attributes += [
-        (k, v) for k, v in (("outlet", passage.outlet), ("date", passage.published)) if v
+        (k, v)
+        for k, v in (
+            ("outlet", passage.outlet),
+            ("date", passage.published),
+            ("speakers", speakers_attribute(passage)),
+        )
+        if v
     ]
     head = " ".join(f'{key}="{_attribute(value)}"' for key, value in attributes)
     return f"<passage {head}>\n{text}\n</passage>"
+
+
+# Words of a speaker's first sentence that say where their part of a passage begins.
+OPENING_WORDS = 5
+
+
+def speakers_attribute(passage: Passage) -> str:
+    """Who says which part of a passage: "Name from “first words...”; …", in order."""
+    parts = []
+    for span in passage.speakers:
+        opening = passage.text[span.start - passage.start : span.end - passage.start].split()
+        more = "..." if len(opening) > OPENING_WORDS else ""
+        parts.append(f"{span.speaker} from “{' '.join(opening[:OPENING_WORDS])}{more}”")
+    return "; ".join(parts)
 
 
 def _attribute(value: str) -> str:

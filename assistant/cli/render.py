@@ -124,7 +124,10 @@ def render_citations(citations: Sequence[Citation], console: Console) -> None:
         for citation in cited:
             quotes.setdefault(citation.quote, []).append(citation)
         for quote, backing in quotes.items():
-            console.print(Text(f"    {quoted(safe(quote))}", style="italic"))
+            line = Text(f"    {quoted(safe(quote))}", style="italic")
+            if backing[0].said_by:
+                line.append(f" {safe(backing[0].said_by)}")
+            console.print(line)
             if not any(citation.supported for citation in backing):
                 claims = "; ".join(dict.fromkeys(quoted(safe(c.claim)) for c in backing))
                 console.print(

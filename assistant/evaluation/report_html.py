@@ -419,8 +419,8 @@ def _passage_of(citation: Citation, passages: Iterable[Passage]) -> Passage | No
 
 def _citation(n: int, group: list[Citation], passage: Passage | None, slug: str) -> str:
     first = group[0]
-    speaker = getattr(first, "speaker", None)  # carried by citations once ingest finds speakers
-    byline = [first.outlet, first.published, f"speaker: {speaker}" if speaker else None]
+    speakers = ", ".join(dict.fromkeys(c.speaker for c in group if c.speaker))
+    byline = [first.outlet, first.published, f"speaker: {speakers}" if speakers else None]
     details = " · ".join(escape(part) for part in byline if part)
     spans = ", ".join(f"{c.start}–{c.end}" for c in group)
     unsupported = [c for c in group if not c.supported]

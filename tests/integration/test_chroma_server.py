@@ -61,6 +61,7 @@ def test_ask_on_the_server_matches_the_embedded_store(
     monkeypatch.delenv("ASSISTANT_CHROMA_URL")
     monkeypatch.setenv("ASSISTANT_HOME", str(seeded_home))
     local = [ask_json(q) for q in questions]
+    assert served[0]["citations"][0]["speaker"] == "Mikhail Kalugin"  # speakers kept by the server
     for remote, embedded in zip(served, local, strict=True):
         assert remote["answer"] == embedded["answer"]
         assert remote["citations"] == embedded["citations"]

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vectorstore.ingest.articles import Article
+from vectorstore.ingest.attribution import SpeakerSpan, attribute_speakers, clipped
 from vectorstore.ingest.text import Span, sentence_spans
 from vectorstore.ingest.tokens import DEFAULT_ENCODING, get_encoding
 
@@ -40,12 +41,14 @@ class ChunkingConfig(BaseModel):
     @property
     def fingerprint(self) -> str:
         # v2: sentences no longer break inside "News.Az" or after "Gov.", "Jan." or an initial.
-        return f"syntok+{self.encoding}:{self.max_tokens}/{self.overlap_tokens}:v2"
+        # v3: chunks carry who says each sentence, so older chunks are cut again on ingest.
+        return f"syntok+{self.encoding}:{self.max_tokens}/{self.overlap_tokens}:v3"
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of an article: ``text == article.text[start:end]``."""
+    """A passage of an article: ``text == article.text[start:end]``; `speakers`: who says
+    which part of it (article offsets), where the article says so."""
 
     id: str
     article_id: str
@@ -54,6 +57,7 @@ class Chunk:
     end: int
     text: str
     tokens: int
+    speakers: tuple[SpeakerSpan, ...] = ()
 
 
 def split_into_chunks(article: Article, config: ChunkingConfig | None = None) -> list[Chunk]:
@@ -62,6 +66,7 @@ def split_into_chunks(article: Article, config: ChunkingConfig | None = None) ->
     encoding = get_encoding(config.encoding)
     pieces = _budgeted_sentences(article.text, encoding, config.max_tokens)
     groups = _pack(pieces, config.max_tokens, config.overlap_tokens)
+    speakers = attribute_speakers(article.text)
     chunks = []
     for index, group in enumerate(groups):
         start, end = group[0][0].start, group[-1][0].end
@@ -75,6 +80,7 @@ def split_into_chunks(article: Article, config: ChunkingConfig | None = None) ->
                 end=end,
                 text=text,
                 tokens=sum(count for _, count in group),
+                speakers=clipped(speakers, start, end),
             )
         )
     return chunks

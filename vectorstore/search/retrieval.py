@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from vectorstore.ingest.attribution import SpeakerSpan, speaker_of
 from vectorstore.search.store import StoredChunk
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -31,6 +32,11 @@ class Passage:
     end: int
     dense_similarity: float | None = None
     lexical_score: float | None = None
+    speakers: tuple[SpeakerSpan, ...] = ()
+
+    def speaker(self, start: int, end: int) -> str | None:
+        """Who says most of the article's text[start:end] in this passage, if it says."""
+        return speaker_of(self.speakers, start, end)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -45,6 +51,9 @@ class Passage:
             "text": self.text,
             "start": self.start,
             "end": self.end,
+            "speakers": [
+                {"start": s.start, "end": s.end, "speaker": s.speaker} for s in self.speakers
+            ],
         }
 
 
@@ -135,6 +144,7 @@ def to_passages(
                 end=chunk.end,
                 dense_similarity=dense.get(chunk_id),
                 lexical_score=lexical.get(chunk_id),
+                speakers=chunk.speakers,
             )
         )
     return passages

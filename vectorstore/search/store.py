@@ -21,6 +21,7 @@ from vectorstore.errors import (
     KnowledgeBaseError,
 )
 from vectorstore.ingest.articles import Article
+from vectorstore.ingest.attribution import SpeakerSpan, decode_speakers, encode_speakers
 from vectorstore.ingest.chunking import Chunk
 from vectorstore.search.connection import local_error, server_error, within
 from vectorstore.search.dates import day_of
@@ -70,6 +71,7 @@ class StoredChunk:
     published: str | None
     url: str | None
     day: int | None = None  # the stored day number; None when stored before days were
+    speakers: tuple[SpeakerSpan, ...] = ()  # none when stored before speakers were found
 
 
 def _translated(method: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -348,6 +350,7 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
         "end": chunk.end,
         "index": chunk.index,
         "tokens": chunk.tokens,
+        "speakers": encode_speakers(chunk.speakers),  # JSON: Chroma keeps scalars only
     }
 
 
@@ -392,6 +395,7 @@ def _stored_chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> StoredC
         published=meta.get("published") or None,
         url=meta.get("url") or None,
         day=int(meta["day"]) if "day" in meta else None,
+        speakers=decode_speakers(meta.get("speakers")),
     )
 
 

@@ -1,0 +1,145 @@
+"""Speakers found at ingest reach the store, passages, citations, answers and their renderings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.answering.answer import Citation
+from assistant.answering.extractive import answer_extractively, score_sentences
+from assistant.answering.generate import format_passage
+from assistant.chat import citation_lines
+from assistant.cli.app import app
+from tests.fakes import HashEmbeddings
+from vectorstore.ingest.attribution import INTERVIEWER, SpeakerSpan
+from vectorstore.knowledge import KnowledgeBase, Layout
+from vectorstore.search.retrieval import Passage
+
+runner = CliRunner()
+INTERVIEW = (
+    "Ana Lima: the port will double – INTERVIEW\n"
+    "In an interview with Harbour News, port director Ana Lima explains the plan.\n"
+    "– Will the port double in size by 2030?\n"
+    "– Yes, the port will double in size by 2030, with a new quay and a rail link.\n"
+    "– And the unions?\n"
+    "– They support it, as long as jobs stay local."
+)
+
+
+def passage(text: str, speakers: tuple[SpeakerSpan, ...], outlet: str | None = "Harbour News"):
+    return Passage(
+        1, 1.0, "c1", "a", "T", outlet, None, None, text, 0, len(text), None, None, speakers
+    )
+
+
+def spans_of(text: str, *parts: tuple[str, str]) -> tuple[SpeakerSpan, ...]:
+    return tuple(SpeakerSpan(text.index(s), text.index(s) + len(s), who) for s, who in parts)
+
+
+def test_stored_chunks_and_searched_passages_carry_speakers(
+    fake_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    (tmp_path / "port.txt").write_text(INTERVIEW, encoding="utf-8")
+    fake_kb.ingest([tmp_path])
+    found = fake_kb.search("port double in size", k=1)[0]
+    answer_start = found.start + found.text.index("– Yes")
+    assert found.speaker(answer_start, answer_start + 10) == "Ana Lima"
+    question_start = found.start + found.text.index("– Will")
+    assert found.speaker(question_start, question_start + 10) == INTERVIEWER
+    assert {"start", "end", "speaker"} <= set(found.to_dict()["speakers"][0])
+
+
+def test_an_index_of_an_earlier_chunking_is_rechunked_on_the_next_ingest(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "port.txt").write_text(INTERVIEW, encoding="utf-8")
+    embeddings = HashEmbeddings()
+    layout = Layout(tmp_path / "kb")
+    kb = KnowledgeBase.open(layout, embeddings, embeddings.model_name)  # type: ignore[arg-type]
+    kb.ingest([tmp_path / "docs"])
+    article = next(iter(kb.store.manifest().values()))
+    # what an earlier version stored: another fingerprint, chunks without speakers
+    kb.store.articles.update(ids=[article.id], metadatas=[{"chunking": "syntok:v2"}])
+    report = kb.ingest([tmp_path / "docs"])
+    assert report.updated == 1
+    assert all(chunk.speakers for chunk in kb.store.iter_chunks())
+
+
+def test_citations_show_who_said_the_quote() -> None:
+    text = "Rain fell. “The port will double,” Ana Lima said."
+    cited = Citation.from_passage(
+        1,
+        passage(text, spans_of(text, ("“The port will double,” Ana Lima said.", "Ana Lima"))),
+        11,
+        len(text),
+    )
+    assert cited.speaker == "Ana Lima" and cited.said_by == "— Ana Lima, Harbour News"
+    assert Citation.from_passage(1, passage(text, ()), 0, 10).said_by == ""
+    assert "— Ana Lima, Harbour News" in citation_lines([cited])[0]
+
+
+def test_the_llm_prompt_says_who_speaks_in_each_passage() -> None:
+    text = "– Will it double? – Yes, it will double by 2030."
+    speakers = spans_of(
+        text, ("– Will it double?", INTERVIEWER), ("– Yes, it will double by 2030.", "Ana Lima")
+    )
+    block = format_passage(1, passage(text, speakers))
+    assert (
+        'speakers="Interviewer from “– Will it double?”; Ana Lima from “– Yes, it will double...”"'
+        in block
+    )
+
+
+def fake_embed(texts: list[str]) -> list[list[float]]:
+    return HashEmbeddings().embed_documents(texts)
+
+
+def test_what_x_said_quotes_x_not_a_question_put_to_x_nor_someone_else() -> None:
+    text = (
+        "– Will the port double in size by 2030? "
+        "– Yes, the port will double in size by 2030. "
+        "Critic Bo Dahl said the port will never double in size."
+    )
+    speakers = spans_of(
+        text,
+        ("– Will the port double in size by 2030?", INTERVIEWER),
+        ("– Yes, the port will double in size by 2030.", "Ana Lima"),
+        ("Critic Bo Dahl said the port will never double in size.", "Bo Dahl"),
+    )
+    found = passage(text, speakers)
+    candidates = score_sentences(
+        "What did Lima say about the port doubling in size?", [found], lambda _: 1.0, fake_embed
+    )
+    _, citations = answer_extractively(candidates, 0.5)
+    assert citations and {c.speaker for c in citations} == {"Ana Lima"}
+    # X's words on something else are not what X said about this
+    candidates = score_sentences(
+        "What did Lima say about harbour fees?", [found], lambda _: 1.0, fake_embed
+    )
+    assert "Ana Lima" not in {c.speaker for c in answer_extractively(candidates, 0.5)[1]}
+    # a question about the topic, not about what someone said, is answered from every speaker
+    candidates = score_sentences(
+        "Will the port double in size?", [found], lambda _: 1.0, fake_embed
+    )
+    _, citations = answer_extractively(candidates, 0.5)
+    assert "Bo Dahl" in {c.speaker for c in citations}
+
+
+@pytest.fixture
+def home(seeded_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ASSISTANT_HOME", str(seeded_home))
+    return seeded_home
+
+
+def test_seed_questions_about_what_someone_said_quote_them(home: Path) -> None:
+    asked = "What did Timofeev say about NATO security guarantees for Armenia?"
+    result = runner.invoke(app, ["ask", asked, "--no-llm", "--json"])
+    citations = json.loads(result.stdout)["citations"]
+    assert citations and citations[0]["speaker"] == "Ivan Timofeev"
+    assert all(c["speaker"] in ("Ivan Timofeev", None) for c in citations)
+    result = runner.invoke(app, ["ask", "what did shoigu say about ukraine", "--no-llm", "--json"])
+    assert "Matthew Miller" not in {c["speaker"] for c in json.loads(result.stdout)["citations"]}
+    shown = runner.invoke(app, ["ask", asked, "--no-llm"]).stdout
+    assert "— Ivan Timofeev, Alpha News" in shown

@@ -1,0 +1,400 @@
+"""Who says each sentence of an article, when the text says so.
+
+Reports attribute statements ("Kalugin said", "said Kalugin", "according to him", a quotation
+closed by `," the diplomat added`); interviews alternate an interviewer's questions with the
+interviewee's answers (dashed or "Q:"/"A:" lines, or question paragraphs in an article that
+calls itself an interview). A surname, a pronoun ("he noted") or a role ("the expert
+concluded") stands for the last person named as speaking; a surname is given as the full name
+the article used first. Sentences the text attributes to no one get no speaker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vectorstore.ingest.text import STOPWORDS, Span, fold, paragraph_spans, sentence_spans
+
+# The speaker of an interviewer's questions.
+INTERVIEWER = "Interviewer"
+
+_VERBS = """said says say stated states noted notes stressed stresses added adds claimed claims
+    emphasized emphasizes emphasised emphasises told tells warned warns explained explains
+    believes believed thinks thought argued argues concluded concludes continued continues
+    acknowledged acknowledges reiterated reiterates insisted insists commented comments
+    remarked remarks underlined underlines asserted asserts declared declares announced
+    announces replied replies answered answers admitted admits recalled recalls wrote writes
+    cited cites considers considered suggested suggests predicted predicts disclosed
+    discloses urged urges observed observes agreed agrees disagreed disagrees spoke""".split()  # noqa: SIM905 -- a word list reads better as text
+_VERB = re.compile(r"\b(?:" + "|".join(_VERBS) + r")\b")
+_ADVERBS = frozenset("also then has had have further again later recently once firmly".split())  # noqa: SIM905
+_PRONOUNS = frozenset(("he", "she"))  # "his comments" and "her answers" say nothing
+_ROLES = frozenset(
+    """diplomat expert analyst minister official ambassador spokesperson spokesman spokeswoman
+    president secretary politician professor deputy senator general director chairman
+    researcher economist scholar lawmaker envoy source interviewee speaker mp""".split()  # noqa: SIM905
+)
+# Last words of names that speak but are nobody's "he" or "she" (Broward County, City Council).
+_ORGANISATIONS = frozenset(
+    """county council university college party union ministry department government office
+    agency commission committee institute association federation company group bank court
+    administration authority service police army operator news times post""".split()  # noqa: SIM905
+)
+_ACCORDING = re.compile(r"\baccording to ([^,.;:]+)|\bin (his|her) (?:opinion|view|words)\b", re.I)
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+# Interview lines: a dash, or a "Q:"/"A:" label, before the text.
+_DASH = re.compile(r"^[–—-]\s*")
+_QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.]\s*", re.I)
+_ANSWER_LABEL = re.compile(r"^(?:A|Answer)\s*[:.]\s*", re.I)
+# "Thomas Malone: …", "The Economist: …": a speaker's label before what they say.
+_LABEL = re.compile(r"((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)\s*:\s+\S")
+_CAPTION = re.compile(r"\(?\bPhoto\s*:", re.I)
+_OPENING, _CLOSING = "“«„", "”»"
+# A quotation longer than this, or one crossing a sentence, is speech rather than a term.
+_SPEECH_CHARS = 40
+# An unclosed quotation stops after this many paragraphs: its closing mark is missing.
+_QUOTE_PARAGRAPHS = 6
+
+
+@dataclass(frozen=True)
+class SpeakerSpan:
+    """`text[start:end]` is said by `speaker`."""
+
+    start: int
+    end: int
+    speaker: str
+
+
+def attribute_speakers(text: str, spans: Sequence[Span] | None = None) -> list[SpeakerSpan]:
+    """Each sentence whose speaker the text names, in order (consecutive sentences of one
+    speaker merged into one span)."""
+    sentences = list(spans if spans is not None else sentence_spans(text))
+    reader = _Reader(text, sentences)
+    found: list[SpeakerSpan] = []
+    for index, sentence in enumerate(sentences):
+        speaker = reader.speaker(index)
+        if speaker is None:
+            continue
+        between = text[found[-1].end : sentence.start] if found else "-"
+        if found[-1:] and found[-1].speaker == speaker and not between.strip():
+            found[-1] = SpeakerSpan(found[-1].start, sentence.end, speaker)
+        else:
+            found.append(SpeakerSpan(sentence.start, sentence.end, speaker))
+    return found
+
+
+def speaker_of(spans: Sequence[SpeakerSpan], start: int, end: int) -> str | None:
+    """Who says most of `text[start:end]`; None when no one is named for most of it."""
+    best, most = None, 0
+    for span in spans:
+        overlap = min(end, span.end) - max(start, span.start)
+        if overlap > most:
+            best, most = span.speaker, overlap
+    return best if most * 2 >= end - start else None
+
+
+def clipped(spans: Sequence[SpeakerSpan], start: int, end: int) -> tuple[SpeakerSpan, ...]:
+    """The spans cut to `[start, end)`."""
+    return tuple(
+        SpeakerSpan(max(start, s.start), min(end, s.end), s.speaker)
+        for s in spans
+        if s.start < end and s.end > start
+    )
+
+
+def encode_speakers(spans: Sequence[SpeakerSpan]) -> str:
+    """Compact JSON, `[[start, end, "speaker"], …]`, as stored with a chunk."""
+    return json.dumps([[s.start, s.end, s.speaker] for s in spans], ensure_ascii=False)
+
+
+def decode_speakers(stored: object) -> tuple[SpeakerSpan, ...]:
+    """What `encode_speakers` wrote; nothing for a chunk stored without (or with damaged)
+    speakers."""
+    try:
+        rows = json.loads(stored) if isinstance(stored, str) else []
+        return tuple(SpeakerSpan(int(s), int(e), str(who)) for s, e, who in rows)
+    except (ValueError, TypeError):
+        return ()
+
+
+class _Reader:
+    """One pass over an article's sentences, remembering the last person named as speaking."""
+
+    def __init__(self, text: str, sentences: list[Span]) -> None:
+        self.text, self.sentences = text, sentences
+        self.names = _full_names(text)
+        self.last: str | None = None
+        self.quotes = _speech_quotes(text, sentences)
+        self.quote_speakers: dict[int, str | None] = {}
+        self.roles = _interview_roles(text, sentences, self)
+
+    def speaker(self, index: int) -> str | None:
+        sentence = self.sentences[index]
+        quote = next((q for q in self.quotes if _inside(sentence, q)), None)
+        speaker = self._quoted(index, quote) if quote else None
+        if speaker is None:
+            role = self.roles.get(index)
+            speaker = role if role else None if quote else self.reported(self._text(sentence))
+        if speaker and speaker != INTERVIEWER and not _organisation(speaker):
+            self.last = speaker  # "he said" and "the expert added" mean a person
+        return speaker
+
+    def reported(self, sentence: str) -> str | None:
+        """The speaker a sentence of reported speech names: "X said", "said X", "according
+        to X"; a pronoun or role for the last speaker."""
+        for verb in _VERB.finditer(sentence):
+            who = self._subject(sentence[: verb.start()]) or self._after(sentence[verb.end() :])
+            if who:
+                return who
+        for found in _ACCORDING.finditer(sentence):
+            named = (found.group(1) or "him").split()
+            who = self.last if named[-1].lower() in ("him", "her") else self._who(named)
+            if who:
+                return who
+        return None
+
+    def _quoted(self, index: int, quote: Span) -> str | None:
+        """The speaker of the quotation a sentence stands in, found once per quotation: after
+        its closing mark, before its opening one, or in a sentence ending with a colon."""
+        if quote.start not in self.quote_speakers:
+            self.quote_speakers[quote.start] = self._quote_speaker(index, quote)
+        return self.quote_speakers[quote.start]
+
+    def _quote_speaker(self, index: int, quote: Span) -> str | None:
+        line_end = self.text.find("\n", quote.end)
+        after = self.text[quote.end + 1 : line_end if line_end >= 0 else len(self.text)]
+        verb = _VERB.search(after)
+        if verb and len(after[: verb.start()].split()) <= 4:
+            who = self._subject(after[: verb.start()]) or self._after(after[verb.end() :])
+            if who:
+                return who
+        line_start = self.text.rfind("\n", 0, quote.start) + 1
+        before = self.text[line_start : quote.start].rstrip()
+        if before:
+            if _VERB.search(before) or _ACCORDING.search(before):
+                return self.reported(before)  # None when it names no one we know
+            return self.last if before.endswith(":") else None
+        previous = self._text(self.sentences[index - 1]) if index else ""
+        return (self.reported(previous) or self.last) if previous.endswith(":") else None
+
+    def _subject(self, before: str) -> str | None:
+        """The speaker named just before a speech verb: "Kalugin", "Arif Mammadov, the former
+        ambassador,", "he", "the diplomat"."""
+        words = before.rstrip().rstrip(",").split()
+        while words and words[-1].lower() in _ADVERBS:
+            words.pop()
+        if not words:
+            return None
+        if before.rstrip().endswith(",") or words[-1].endswith(","):
+            return self._appositive(" ".join(words).rstrip(","))
+        return self._who(words)
+
+    def _appositive(self, before: str) -> str | None:
+        """ "NAME, an appositive," or "…, NAME," before the verb."""
+        parts = [p.split() for p in before.split(",") if p.strip()]
+        whole = [part for part in parts if all(map(_capitalised, part))]
+        for part in [*reversed(whole), *reversed(parts[-2:])]:
+            who = self._who(part)
+            if who:
+                return who
+        return None
+
+    def _who(self, words: list[str]) -> str | None:
+        last = words[-1].lower().strip(",")
+        if last in _PRONOUNS:
+            return self.last
+        if last in _ROLES and any(w.lower() == "the" for w in words[-4:]):
+            return self.last
+        return self.name(words)
+
+    def _after(self, after: str) -> str | None:
+        """ "said Kalugin", "stated by Mikhail Kalugin"."""
+        words = after.split()
+        if words and words[0].lower() == "by":
+            words = words[1:]
+        run = _leading_name(words)
+        return self.name(run) if run else None
+
+    def name(self, words: list[str]) -> str | None:
+        """The full name the trailing capitalised words stand for; None if they name no one."""
+        run = _trailing_name(words)
+        if not run:
+            return None
+        key = fold(_bare(run[-1]))
+        if key in self.names:
+            return self.names[key]
+        return " ".join(_bare(w) for w in run[-2:]) if len(run) >= 2 else None
+
+    def _text(self, span: Span) -> str:
+        return self.text[span.start : span.end]
+
+
+def _organisation(name: str) -> bool:
+    return fold(name.split()[-1]) in _ORGANISATIONS
+
+
+def _bare(word: str) -> str:
+    return re.sub(r"['’]s$", "", word.strip(',.;:!?"“”«»()'))
+
+
+def _capitalised(word: str) -> bool:
+    bare = _bare(word)
+    return bool(bare) and bare[0].isupper() and fold(bare) not in STOPWORDS
+
+
+def _trailing_name(words: list[str]) -> list[str]:
+    run: list[str] = []
+    for word in reversed(words):
+        if not _capitalised(word) or (run and word.endswith((",", ".", ":", ";"))):
+            break
+        run.insert(0, word)
+    return run[-4:]
+
+
+def _leading_name(words: list[str]) -> list[str]:
+    run: list[str] = []
+    for word in words:
+        if not _capitalised(word):
+            break
+        run.append(word)
+        if word.endswith((",", ".", ":", ";")):
+            break
+    return run
+
+
+def _full_names(text: str) -> dict[str, str]:
+    """Surname (folded) → the first full name ending with it ("Timofeev" → "Ivan Timofeev");
+    titles before a name are left out ("Security Council Secretary Sergey Shoigu")."""
+    names: dict[str, str] = {}
+    for line in text.split("\n"):
+        run: list[str] = []
+        for word in [*line.split(), "."]:
+            if _capitalised(word) and _WORD.match(_bare(word)):
+                run.append(_bare(word))
+                if not word.endswith((",", ".", ":", ";", "?", "!")):
+                    continue
+            if len(run) >= 2:
+                names.setdefault(fold(run[-1]), " ".join(run[-2:]))
+            run = []
+    return names
+
+
+def _speech_quotes(text: str, sentences: list[Span]) -> list[Span]:
+    """Quotations long enough to be speech, from opening to closing mark; an unclosed one
+    runs on into the next paragraphs (a new paragraph may open it again)."""
+    quotes: list[Span] = []
+    lines = list(paragraph_spans(text))
+    opened: int | None = None
+    opened_line = depth = 0
+    for number, line in enumerate(lines):
+        for offset in range(line.start, line.end):
+            mark = _mark(text, offset, line.start)
+            if mark == "open" and opened is None:
+                opened, opened_line, depth = offset, number, 1
+            elif mark == "open" and number > opened_line and offset == line.start:
+                continue  # a quotation running on into a new paragraph is opened again
+            elif mark and opened is not None:
+                depth += 1 if mark == "open" else -1  # a quotation inside one
+                if depth == 0 and _is_speech(text, sentences, opened, offset):
+                    quotes.append(Span(opened, offset))
+                opened = None if depth == 0 else opened
+        if opened is not None and number - opened_line >= _QUOTE_PARAGRAPHS:
+            opened = None
+    return quotes
+
+
+def _mark(text: str, offset: int, line_start: int) -> str | None:
+    """Whether a double quotation mark opens or closes a quotation (a straight one opens
+    after a space or at the start of a line)."""
+    char = text[offset]
+    if char in _OPENING:
+        return "open"
+    if char in _CLOSING:
+        return "close"
+    if char != '"':
+        return None
+    before = text[offset - 1] if offset > line_start else " "
+    return "open" if before.isspace() or before in "([:–—-" else "close"
+
+
+def _is_speech(text: str, sentences: list[Span], start: int, end: int) -> bool:
+    """Long, or crossing a sentence, or standing after a colon or at the start of a line."""
+    crosses = any(start < s.start < end for s in sentences)
+    led = text[text.rfind("\n", 0, start) + 1 : start].rstrip()[-1:] in (":", "", "–", "—")
+    return crosses or led or end - start >= _SPEECH_CHARS
+
+
+def _inside(sentence: Span, quote: Span) -> bool:
+    """Whether most of a sentence lies inside a quotation."""
+    overlap = min(sentence.end, quote.end + 1) - max(sentence.start, quote.start)
+    return overlap * 2 > sentence.end - sentence.start
+
+
+def _interview_roles(text: str, sentences: list[Span], reader: _Reader) -> dict[int, str]:
+    """Sentence index → INTERVIEWER or the interviewee, for articles laid out as questions
+    and answers; empty for other articles."""
+    lines = list(paragraph_spans(text))
+    if not lines:
+        return {}
+    kinds = [_line_kind(text[line.start : line.end]) for line in lines]
+    labelled = [i for i, kind in enumerate(kinds) if kind == "label" and i > 0]
+    interview = re.search(r"\binterview", text[: lines[min(3, len(lines) - 1)].end], re.I)
+    questions = [i for i, kind in enumerate(kinds) if kind == "question"]
+    if len(questions) < 2 and len(labelled) < 2:
+        questions = [i for i, kind in enumerate(kinds) if kind == "bare question"]
+        if not interview or len(questions) < 2:
+            return {}
+    first = min(questions + labelled)
+    interviewee = _interviewee(text, lines[:first], reader)
+    roles: dict[int, str] = {}
+    speaker: str | None = None
+    for number in range(first, len(lines)):
+        line, kind = lines[number], kinds[number]
+        if number in questions:
+            speaker = INTERVIEWER
+        elif number in labelled:
+            label = _LABEL.match(text, line.start)
+            speaker = reader.name(label.group(1).split()) if label else None
+            speaker = speaker or INTERVIEWER
+        elif kind in ("answer", "prose", "bare question"):
+            speaker = interviewee if speaker else None
+        else:
+            continue  # captions, headings and repeated titles are nobody's words
+        for index, sentence in enumerate(sentences):
+            if speaker and line.start <= sentence.start < line.end:
+                roles[index] = speaker
+    return roles
+
+
+def _line_kind(line: str) -> str:
+    if _QUESTION_LABEL.match(line):
+        return "question"
+    if _ANSWER_LABEL.match(line):
+        return "answer"
+    if _CAPTION.search(line) or line.rstrip()[-1:] not in ".!?…\"”»'’":
+        return "other"
+    if _LABEL.match(line):
+        return "label"
+    if _DASH.match(line):
+        return "question" if line.rstrip().endswith("?") else "answer"
+    asks = line.rstrip().endswith("?") and not re.search(r"[.!…](?:\s|$)", line)
+    return "bare question" if asks else "prose"
+
+
+def _interviewee(text: str, intro: list[Span], reader: _Reader) -> str | None:
+    """The person the introduction presents: named in the title ("NAME: …", "… – NAME"),
+    else the first one it reports as speaking, else the first full name."""
+    if not intro:
+        return None
+    title = text[intro[0].start : intro[0].end]
+    for part in (title.split(":")[0], re.split(r"\s[–—-]\s", title)[-1]):
+        if len(part.split()) <= 4 and (who := reader.name(part.split())):
+            return who
+    for line in intro[1:]:
+        if who := reader.reported(text[line.start : line.end]):
+            return who
+    body = " ".join(text[line.start : line.end] for line in intro[1:])
+    names = _full_names(body)
+    return next(iter(names.values()), None)
