@@ -20,10 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vectorstore.errors import (
+    EmbeddingDimensionMismatch,
+    EmbeddingModelMismatch,
+    EmbeddingServerProblem,
     IdClash,
     IndexLocked,
     IndexOpening,
     IndexProblem,
+    KnowledgeBaseError,
     StorageFull,
     StorageUnwritable,
     UnknownArticle,
@@ -125,6 +129,7 @@ class KnowledgeBase:
         self.chunking = chunking or ChunkingConfig()
         self._lexical: LexicalIndex | None = None
         self._vectors: dict[str, list[float]] = {}  # text -> vector, see embed_texts
+        self._dimension: int | None = None  # of the stored vectors, read at the first search
         # Third-party tiktoken users (OpenAI embeddings) read this cache, never the network.
         install_encodings(layout.tiktoken)
 
@@ -269,11 +274,33 @@ class KnowledgeBase:
         """Nearest chunks, filtered by Chroma on their metadata. An index stored before chunks
         carried their day is filtered by date through the ids the lexical index allows."""
         vector = self.embeddings.embed_query(query)
+        if self._dimension is None:
+            self._dimension = self.store.dimension()
+        self.check_dimension([vector], self._dimension)
         if not filters or index is None:
             return self.store.query(vector, n)
         if filters.dates and index.facets.legacy:
             return self.store.query(vector, n, ids=index.allowed_ids(filters))
         return self.store.query(vector, n, where=filters.where(index.outlets))
+
+    def check_dimension(
+        self, vectors: Sequence[Sequence[float]], expected: int | None
+    ) -> int | None:
+        """The vectors' length, when they all have the `expected` one (any one, if None).
+        Checked before a write: Chroma refuses a vector of another length only after the
+        article's old chunks were deleted."""
+        lengths = sorted({len(vector) for vector in vectors})
+        if not lengths:
+            return expected
+        wrong = [n for n in lengths if n != (expected or lengths[0])]
+        if wrong:
+            held = f"holds vectors of {expected} numbers" if expected else "was given vectors"
+            raise EmbeddingDimensionMismatch(
+                f"The index at {self.store.location} {held}, but the embedding model "
+                f"{self.store.embedding_model} gave {wrong[0]}: under that name another model "
+                "built the index"
+            )
+        return lengths[0]
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         """Vectors of texts (answer scoring's sentences); each distinct text is embedded once
@@ -431,10 +458,14 @@ def _ingest(
         kb.store.mark_writing()
     if progress:
         progress(report.unchanged, len(articles), 0)
-    for done, chunk_count in enumerate(_store_articles(kb, todo, fingerprint), start=1):
-        report.chunks_embedded += chunk_count
-        if progress:
-            progress(report.unchanged + done, len(articles), report.chunks_embedded)
+    try:
+        for done, chunk_count in enumerate(_store_articles(kb, todo, fingerprint), start=1):
+            report.chunks_embedded += chunk_count
+            if progress:
+                progress(report.unchanged + done, len(articles), report.chunks_embedded)
+    except (EmbeddingServerProblem, EmbeddingModelMismatch):
+        _keep_what_was_stored(kb)
+        raise
     for article_id in pruned:
         kb.store.remove_article(article_id)
         report.removed += 1
@@ -443,6 +474,18 @@ def _ingest(
         kb.refresh_lexical()
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _keep_what_was_stored(kb: KnowledgeBase) -> None:
+    """After the embedding model failed mid-ingest, every article written is whole (an
+    article's chunks are written only with all its vectors, checked first, and the failed
+    call's vectors are never written): the store gets a clean revision and a lexical index at
+    once. If that fails too, the next command heals it as after a crash."""
+    try:
+        kb.store.bump_revision()
+        kb.refresh_lexical()
+    except KnowledgeBaseError:
+        pass
 
 
 def _prunable(
@@ -514,10 +557,12 @@ def _store_articles(kb: KnowledgeBase, articles: list[Article], fingerprint: str
     with ThreadPoolExecutor(1, "chunker") as chunker, ThreadPoolExecutor(1, "writer") as writer:
         ahead = _Chunker(chunker, iter(articles), kb)
         writing: deque[tuple[Future[None], int]] = deque()
+        dimension = kb.store.dimension() if articles else None
         try:
             while group := ahead.group(EMBED_GROUP):
                 texts = [lexical_text(a.title, c.text) for a, chunks in group for c in chunks]
                 vectors = kb.embeddings.embed_documents(texts) if texts else []
+                dimension = kb.check_dimension(vectors, dimension)
                 while writing:
                     yield _written(writing.popleft())
                 start = 0
