@@ -19,6 +19,7 @@ from tests.embedding_stub import EmbeddingStub
 from vectorstore.errors import (
     EmbeddingServerFailed,
     EmbeddingServerNotFound,
+    EmbeddingServerProblem,
     EmbeddingServerRejected,
     EmbeddingServerTimeout,
     EmbeddingServerUnreachable,
@@ -78,7 +79,7 @@ def test_transient_failures_are_retried_a_bounded_number_of_times(stub: Embeddin
     ],
 )
 def test_a_broken_reply_is_one_clear_error(
-    stub: EmbeddingStub, step: object, error: type[Exception], words: str
+    stub: EmbeddingStub, step: object, error: type[EmbeddingServerProblem], words: str
 ) -> None:
     stub.then(step)
     with pytest.raises(error) as raised:
