@@ -115,6 +115,18 @@ def test_the_key_is_sent_and_a_password_in_the_url_never_shown(stub: EmbeddingSt
     assert embeddings_endpoint("http://h:1/v1/embeddings") == "http://h:1/v1/embeddings"
 
 
+@pytest.mark.parametrize("url", ["ftp://gpu-box/v1", "gpu-box:8080", "http://h:99999/v1"])
+def test_a_url_that_is_no_server_is_a_configuration_error(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_URL", url)
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 4
+    assert "Invalid setting ASSISTANT_EMBEDDING_URL: Value error, must be an http(s) URL" in (
+        result.stderr
+    )
+
+
 def story(folder: Path, name: str, title: str, sentence: str) -> None:
     folder.mkdir(exist_ok=True)
     (folder / f"{name}.txt").write_text(f"{title}\n\n{sentence}\n")

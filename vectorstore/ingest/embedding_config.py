@@ -53,6 +53,10 @@ class EmbeddingConfig(BaseModel):
         if url is None:
             return None
         parts = urlsplit(url.strip())
+        try:
+            parts.port  # noqa: B018 - reading it checks it (a port out of range raises)
+        except ValueError:
+            parts = parts._replace(netloc="")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http(s) URL, e.g. http://127.0.0.1:8080/v1")
         return url.strip()
