@@ -10,7 +10,9 @@ behaviour; tests/integration/test_embedding_server.py runs a real one.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +56,8 @@ class EmbeddingStub:
     def die(self) -> None:
         """Stop listening: from now on a connection is refused."""
         self.gone.set()
+        with contextlib.suppress(OSError):  # Linux stops listening on close all the same
+            self.server.socket.shutdown(socket.SHUT_RDWR)  # refuse at once, also queued ones
         self.server.socket.close()
 
     def __enter__(self) -> EmbeddingStub:

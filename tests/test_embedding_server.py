@@ -190,7 +190,8 @@ def test_a_server_that_dies_mid_ingest_loses_nothing_stored(
     assert result.exit_code == 4, result.output
     assert "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "cannot connect" in result.stderr and "what was stored before is kept" in result.stderr
+    assert "The embeddings server at" in result.stderr and "failed: " in result.stderr
+    assert "what was stored before is kept" in result.stderr
     with EmbeddingStub() as again:  # the server back (on another port): all is there
         monkeypatch.setenv("ASSISTANT_EMBEDDING_URL", again.url)
         after = stored(served)
@@ -202,6 +203,38 @@ def test_a_server_that_dies_mid_ingest_loses_nothing_stored(
         result = runner.invoke(app, ["ingest", str(served)])
         assert result.exit_code == 0, result.output
         assert len(stored(served)) == 3 + 8
+
+
+@pytest.mark.parametrize(
+    ("steps", "words"),
+    [
+        (["not-json"], "not JSON"),
+        ([500, 500], "answered HTTP 500"),
+        (["unequal"], "vectors of unequal length"),
+        (["per-token"], "one vector per token"),
+        (["die"], "The embeddings server at"),  # cannot connect, or the connection broke off
+    ],
+)
+def test_a_failed_ingest_is_one_line_and_the_index_stays_as_it_was(
+    served: Path,
+    stub: EmbeddingStub,
+    monkeypatch: pytest.MonkeyPatch,
+    steps: list[object],
+    words: str,
+) -> None:
+    before = stored(served)
+    story(served, "rail", "Railway concession", "The concession was extended to 2045.")
+    story(served, "late", "Late news", "The zebra crossing in Gyumri was repainted.")
+    stub.then(*steps)
+    result = runner.invoke(app, ["ingest", str(served)])
+    assert result.exit_code == 4, result.output
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+    with EmbeddingStub() as again:  # the same model, answering (for a dead one: restarted)
+        monkeypatch.setenv("ASSISTANT_EMBEDDING_URL", again.url)
+        assert stored(served) == before
+        search = runner.invoke(app, ["search", "South Caucasus Railways", "-k", "1", "--json"])
+        assert json.loads(search.stdout)["results"][0]["article_id"] == "rail"
 
 
 def test_vectors_of_another_length_are_refused_before_anything_is_replaced(
