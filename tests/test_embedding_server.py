@@ -237,6 +237,15 @@ def test_a_failed_ingest_is_one_line_and_the_index_stays_as_it_was(
         assert json.loads(search.stdout)["results"][0]["article_id"] == "rail"
 
 
+def test_a_rebuild_with_the_server_down_keeps_the_index(served: Path, stub: EmbeddingStub) -> None:
+    before = stored(served)
+    stub.die()
+    result = runner.invoke(app, ["ingest", "--rebuild", str(served)])
+    assert result.exit_code == 4 and "cannot connect" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert stored(served) == before
+
+
 def test_vectors_of_another_length_are_refused_before_anything_is_replaced(
     served: Path, stub: EmbeddingStub
 ) -> None:
