@@ -2,7 +2,8 @@
 
 `POST /v1/embeddings` gets the next scripted behaviour, or by default hashed-word vectors
 (tests.fakes.HashEmbeddings, cut or padded to `dimension`): an HTTP status, a reply that is
-not JSON, vectors of unequal length, one vector per token, silence, or "die" — the listening
+not JSON, vectors of unequal length, one vector per token, silence, a reply trickling a byte
+at a time, or "die" — the listening
 socket closes and the request goes unanswered, as when the server is killed. It records each
 request body and the most requests it had in flight at once. A stand-in for a server's wire
 behaviour; tests/integration/test_embedding_server.py runs a real one.
@@ -99,6 +100,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if step == "silent":
             stub.gone.wait(120)
+            return
+        if step == "trickle":  # a byte at a time, never silent for long, never done
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client hangs up at its deadline
+                while not stub.gone.wait(0.2):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
             return
         if isinstance(step, int):
             self._send(step, {"error": {"message": f"scripted status {step}"}})

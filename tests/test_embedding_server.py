@@ -88,7 +88,9 @@ def test_a_broken_reply_is_one_clear_error(
     assert len(str(user_error(raised.value)).splitlines()) == 1
 
 
-def test_a_refused_connection_and_a_silent_server_are_clear_errors(stub: EmbeddingStub) -> None:
+def test_a_refused_connection_and_a_silent_or_trickling_server_are_clear_errors(
+    stub: EmbeddingStub,
+) -> None:
     port = stub.port
     stub.die()  # nothing listens on the port any more
     with pytest.raises(EmbeddingServerUnreachable, match="cannot connect"):
@@ -100,6 +102,11 @@ def test_a_refused_connection_and_a_silent_server_are_clear_errors(stub: Embeddi
             client(silent.url, timeout=1.0).embed_query("x")
         assert time.monotonic() - began < 30  # one deadline, not retried
         assert len(silent.requests) == 1
+        silent.then("trickle")
+        began = time.monotonic()
+        with pytest.raises(EmbeddingServerTimeout):
+            client(silent.url, timeout=1.0).embed_query("x")
+        assert time.monotonic() - began < 30  # each read was quick; the whole reply was not
 
 
 def test_the_key_is_sent_and_a_password_in_the_url_never_shown(stub: EmbeddingStub) -> None:

@@ -3,7 +3,7 @@ TEI, Ollama (`/v1/embeddings`), so a team can embed on a GPU machine.
 
 Texts go in batches (`batch_size`), up to `concurrency` requests at once, and the vectors come
 back in the texts' order. Every request has a deadline (`timeout`, for connecting and for the
-reply); a refused connection, 429 or 5xx is tried again, at most `max_retries` times. A reply
+whole reply); a refused connection, 429 or 5xx is tried again, at most `max_retries` times. A reply
 is checked before anything is done with it: one flat vector of numbers per text, all of one
 length. Whatever fails is one EmbeddingServerProblem naming the server (its password hidden),
 raised before the caller writes anything with this call's vectors. This module is imported
@@ -34,6 +34,8 @@ from vectorstore.ingest.text import hide_url_secrets
 
 # Longest wait before a retry (a server's Retry-After is honoured up to this).
 MAX_BACKOFF = 10.0
+# Most bytes of a reply per text sent: 8,192 numbers of ~25 characters fit with room to spare.
+MAX_REPLY_BYTES_PER_TEXT = 1_000_000
 
 
 class ServerEmbeddings(Embeddings):
@@ -91,7 +93,7 @@ class ServerEmbeddings(Embeddings):
         for attempt in range(self.config.max_retries + 1):
             last = attempt == self.config.max_retries
             try:
-                response = self._client.post(self.endpoint, json=payload)
+                response = self._fetch(payload)
             except httpx.TimeoutException as error:
                 raise EmbeddingServerTimeout(
                     f"The embeddings server at {self.shown_url} did not answer within "
@@ -108,6 +110,27 @@ class ServerEmbeddings(Embeddings):
                 continue
             return self._json(response)
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+    def _fetch(self, payload: dict[str, Any]) -> httpx.Response:
+        """The whole reply within one deadline: httpx bounds each read, so a server trickling
+        bytes would otherwise hold a request for ever. A reply far larger than any vectors
+        of its texts is cut off too."""
+        deadline = time.monotonic() + self.config.timeout
+        limit = MAX_REPLY_BYTES_PER_TEXT * len(payload["input"])
+        body = bytearray()
+        with self._client.stream("POST", self.endpoint, json=payload) as response:
+            for piece in response.iter_bytes():
+                body += piece
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the reply took longer than the time-out")
+                if len(body) > limit:
+                    raise EmbeddingServerFailed(
+                        f"The embeddings server at {self.shown_url} sent a reply of over "
+                        f"{limit:,} bytes for {len(payload['input'])} texts",
+                        self.shown_url,
+                    )
+        kept = {k: v for k, v in response.headers.items() if k in ("content-type", "retry-after")}
+        return httpx.Response(response.status_code, headers=kept, content=bytes(body))
 
     def _unreachable(self, error: httpx.HTTPError) -> EmbeddingServerProblem:
         what = type(error).__name__
