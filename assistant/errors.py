@@ -133,9 +133,36 @@ HINTS: dict[type[kb.KnowledgeBaseError], tuple[type[UserError], str]] = {
     kb.IndexOpening: (IndexProblem, "wait for it to finish and try again"),
     kb.IndexBusy: (IndexProblem, "try again when that `assistant ingest` has finished"),
     kb.IndexLocked: (IndexProblem, "wait for it to finish and try again"),
+    kb.EmbeddingDimensionMismatch: (
+        IndexProblem,
+        "point ASSISTANT_EMBEDDING_URL / ASSISTANT_EMBEDDING_MODEL back at the model that built "
+        "the index, or run `assistant ingest --rebuild` to re-embed everything with this one",
+    ),
+    kb.EmbeddingServerUnreachable: (
+        ConfigError,
+        "start the embeddings server or fix ASSISTANT_EMBEDDING_URL (unset it for the local "
+        "model); what was stored before is kept",
+    ),
+    kb.EmbeddingServerTimeout: (
+        ConfigError,
+        "check that the embeddings server is not overloaded, lower ASSISTANT_EMBEDDING_BATCH_SIZE "
+        "or raise ASSISTANT_REQUEST_TIMEOUT; what was stored before is kept",
+    ),
+    kb.EmbeddingServerRejected: (ConfigError, "check ASSISTANT_EMBEDDING_API_KEY"),
+    kb.EmbeddingServerNotFound: (
+        ConfigError,
+        "check ASSISTANT_EMBEDDING_MODEL, and that ASSISTANT_EMBEDDING_URL is the server's "
+        "OpenAI base URL (usually ending in /v1)",
+    ),
+    kb.EmbeddingServerFailed: (
+        ConfigError,
+        "check the embeddings server's log and that it serves an embedding model; "
+        "what was stored before is kept",
+    ),
     kb.EmbeddingModelMismatch: (
         IndexProblem,
-        "set ASSISTANT_EMBEDDING_MODEL back, or run `assistant ingest --rebuild` "
+        "set ASSISTANT_EMBEDDING_MODEL (and ASSISTANT_EMBEDDING_URL) back, or run "
+        "`assistant ingest --rebuild` "
         "to re-embed everything with the new model",
     ),
     kb.ServerRejected: (

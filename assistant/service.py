@@ -82,13 +82,11 @@ def _parts(settings: Settings) -> tuple[Embeddings, Layout]:
     """The embedding model and where the index lives."""
     from vectorstore.ingest.embeddings import make_embeddings
 
-    llm = settings.llm  # OpenAI embeddings share the chat model's endpoint
+    llm = settings.llm  # OpenAI embeddings without a server of their own use the chat model's
     embeddings = make_embeddings(
-        settings.embedding_model,
-        api_key=llm.api_key.get_secret_value() if llm.api_key else None,
-        base_url=llm.base_url,
-        timeout=llm.timeout,
-        max_retries=llm.max_retries,
+        settings.embedding,
+        openai_api_key=llm.api_key.get_secret_value() if llm.api_key else None,
+        openai_base_url=llm.base_url,
     )
     return embeddings, Layout(settings.home, server=settings.chroma)
 

@@ -1,8 +1,9 @@
 """All settings in one model, nested by what they configure, read from the environment.
 
 The sub-models are the configurations their parts take, passed down as they are: `llm` (the
-OpenAI-compatible endpoint and chat model; OpenAI embeddings use its key, URL, time-out and
-retries), `chroma` (a Chroma server, or none), `chunking` and `retrieval`. Each checks its own
+OpenAI-compatible endpoint and chat model), `embedding` (the embedding model, or an embeddings
+server of its own; OpenAI embeddings fall back on the chat model's key and URL), `chroma` (a
+Chroma server, or none), `chunking` and `retrieval`. Each checks its own
 fields together while loading. The environment variables keep their documented flat names
 (`ENVIRONMENT` says where each one lands; standard names such as OPENAI_API_KEY keep theirs).
 All state lives under `home`.
@@ -21,12 +22,17 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from assistant.answering.llm import LLMConfig
 from assistant.errors import ConfigError
 from vectorstore.ingest.chunking import ChunkingConfig
+from vectorstore.ingest.embedding_config import EmbeddingConfig
 from vectorstore.search.connection import ChromaConfig
 
 # Each documented environment variable, in the README's order, and the fields it sets.
 ENVIRONMENT: dict[str, tuple[tuple[str, ...], ...]] = {
     "ASSISTANT_HOME": (("home",),),
-    "ASSISTANT_EMBEDDING_MODEL": (("embedding_model",),),
+    "ASSISTANT_EMBEDDING_MODEL": (("embedding", "model"),),
+    "ASSISTANT_EMBEDDING_URL": (("embedding", "url"),),
+    "ASSISTANT_EMBEDDING_API_KEY": (("embedding", "api_key"),),
+    "ASSISTANT_EMBEDDING_BATCH_SIZE": (("embedding", "batch_size"),),
+    "ASSISTANT_EMBEDDING_CONCURRENCY": (("embedding", "concurrency"),),
     "ASSISTANT_CHUNK_TOKENS": (("chunking", "max_tokens"),),
     "ASSISTANT_CHUNK_OVERLAP_TOKENS": (("chunking", "overlap_tokens"),),
     "ASSISTANT_TOP_K": (("retrieval", "top_k"),),
@@ -44,10 +50,14 @@ ENVIRONMENT: dict[str, tuple[tuple[str, ...], ...]] = {
     "ASSISTANT_LLM_TEMPERATURE": (("llm", "temperature"),),
     "ASSISTANT_LLM_MAX_TOKENS": (("llm", "max_tokens"),),
     "ASSISTANT_LLM_CONTEXT_WINDOW": (("llm", "context_window"),),
-    "ASSISTANT_REQUEST_TIMEOUT": (("llm", "timeout"), ("chroma", "timeout")),
+    "ASSISTANT_REQUEST_TIMEOUT": (
+        ("llm", "timeout"),
+        ("chroma", "timeout"),
+        ("embedding", "timeout"),
+    ),
     "ASSISTANT_LLM_FIRST_TOKEN_TIMEOUT": (("llm", "first_token_timeout"),),
     "ASSISTANT_LLM_TOTAL_TIMEOUT": (("llm", "total_timeout"),),
-    "ASSISTANT_MAX_RETRIES": (("llm", "max_retries"),),
+    "ASSISTANT_MAX_RETRIES": (("llm", "max_retries"), ("embedding", "max_retries")),
 }
 
 
@@ -101,15 +111,11 @@ class Settings(BaseSettings):
         default_factory=_default_home,
         description="Folder holding all state: the index, caches and chat history.",
     )
-    embedding_model: str = Field(
-        "all-MiniLM-L6-v2",
-        description="all-MiniLM-L6-v2 (local, offline) or an OpenAI model such as "
-        "text-embedding-3-small. Changing it needs `assistant ingest --rebuild`.",
-    )
     debug: bool = Field(False, description="Show full tracebacks instead of one-line errors.")
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     chroma: ChromaConfig = Field(default_factory=ChromaConfig)
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
 
     @classmethod

@@ -14,6 +14,9 @@ memory, and cold starts of `assistant --help` and `assistant ask`.
   own process, which reports warm hybrid-search p50/p95 and its peak memory.
 - Cold starts: median of 5 runs of `assistant --help`, and of `assistant ask` on the seeds with
   the index already built and with an empty index (ingest included).
+- Embeddings server (`--embedding-server URL --embedding-model NAME`, nothing else measured):
+  chunks/s of an OpenAI-compatible embeddings server on the seeds' chunks, one text a request
+  beside batches sent one or two at a time (ASSISTANT_EMBEDDING_BATCH_SIZE / _CONCURRENCY).
 """
 
 from __future__ import annotations
@@ -105,6 +108,46 @@ def _ingest_once(corpus: Path, model: type[Any]) -> dict[str, float]:
         "share_embedding": Timed.spent / report.seconds,
         "reingest_unchanged_s": again.seconds,
     }
+
+
+# (batch size, concurrency) pairs measured against an embeddings server.
+SERVER_SETTINGS = ((1, 1), (8, 1), (8, 2))
+
+
+def measure_embedding_server(url: str, model: str, count: int) -> list[dict[str, float]]:
+    """Chunks/s of the server on the first `count` chunks of the seeds (title and text, as
+    ingest sends them), for each of SERVER_SETTINGS; a first request warms the server up."""
+    from vectorstore.ingest.chunking import ChunkingConfig, split_into_chunks
+    from vectorstore.ingest.collection import collect
+    from vectorstore.ingest.embedding_config import EmbeddingConfig
+    from vectorstore.ingest.embedding_server import ServerEmbeddings
+    from vectorstore.search.lexical import lexical_text
+
+    articles = collect([REPO / "seeds"]).articles
+    texts = [
+        lexical_text(article.title, chunk.text)
+        for article in articles
+        for chunk in split_into_chunks(article, ChunkingConfig())
+    ][:count]
+    rows = []
+    for batch_size, concurrency in SERVER_SETTINGS:
+        config = EmbeddingConfig(
+            model=model, url=url, batch_size=batch_size, concurrency=concurrency, timeout=600
+        )
+        server = ServerEmbeddings(config)
+        server.embed_query("warm-up")
+        began = time.perf_counter()
+        server.embed_documents(texts)
+        seconds = time.perf_counter() - began
+        rows.append(
+            {
+                "batch_size": float(batch_size),
+                "concurrency": float(concurrency),
+                "chunks": float(len(texts)),
+                "chunks_per_s": len(texts) / seconds,
+            }
+        )
+    return rows
 
 
 def search_at_size(size: int, queries: int, cache: Path) -> dict[str, float]:
@@ -223,6 +266,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--real-chunks", type=int, default=2000)
     parser.add_argument("--ingest-only", action="store_true", help="measure ingest, nothing else")
+    parser.add_argument("--embedding-server", help="measure this embeddings server's chunks/s")
+    parser.add_argument("--embedding-model", default="default", help="the model it serves")
+    parser.add_argument("--server-chunks", type=int, default=24, help="seed chunks sent to it")
     parser.add_argument("--size-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -230,6 +276,17 @@ def main() -> None:
         print(json.dumps(search_at_size(args.size_worker, args.queries, args.cache)))
         return
 
+    if args.embedding_server:
+        rows = measure_embedding_server(
+            args.embedding_server, args.embedding_model, args.server_chunks
+        )
+        print("| batch size | concurrency | chunks | chunks/s |\n|---|---|---|---|")
+        for r in rows:
+            print(
+                f"| {r['batch_size']:.0f} | {r['concurrency']:.0f} | {r['chunks']:.0f} "
+                f"| {r['chunks_per_s']:.2f} |"
+            )
+        return
     if args.ingest_only:
         print("ingest:", json.dumps(measure_ingest(args.articles), indent=1))
         return

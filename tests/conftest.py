@@ -27,6 +27,10 @@ def isolated_home(
         "OPENAI_BASE_URL",
         "ASSISTANT_DEBUG",
         "ASSISTANT_EMBEDDING_MODEL",
+        "ASSISTANT_EMBEDDING_URL",
+        "ASSISTANT_EMBEDDING_API_KEY",
+        "ASSISTANT_EMBEDDING_BATCH_SIZE",
+        "ASSISTANT_EMBEDDING_CONCURRENCY",
     ):
         monkeypatch.delenv(name, raising=False)
     return home

@@ -45,6 +45,10 @@ def test_configuration_table_matches_the_settings() -> None:
 SAMPLES = {
     "ASSISTANT_HOME": ("/tmp/somewhere", Path("/tmp/somewhere")),
     "ASSISTANT_EMBEDDING_MODEL": ("text-embedding-3-small", "text-embedding-3-small"),
+    "ASSISTANT_EMBEDDING_URL": ("http://127.0.0.1:2/v1", "http://127.0.0.1:2/v1"),
+    "ASSISTANT_EMBEDDING_API_KEY": ("ek-x", "ek-x"),
+    "ASSISTANT_EMBEDDING_BATCH_SIZE": ("8", 8),
+    "ASSISTANT_EMBEDDING_CONCURRENCY": ("3", 3),
     "ASSISTANT_CHUNK_TOKENS": ("100", 100),
     "ASSISTANT_CHUNK_OVERLAP_TOKENS": ("10", 10),
     "ASSISTANT_TOP_K": ("7", 7),

@@ -6,11 +6,12 @@ import pytest
 
 from assistant.errors import user_error
 from vectorstore.errors import ConfigurationError
+from vectorstore.ingest.embedding_config import EmbeddingConfig
 from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id, make_embeddings
 
 
 def test_local_minilm_is_the_default_and_embeds_offline() -> None:
-    model = make_embeddings("all-MiniLM-L6-v2")
+    model = make_embeddings(EmbeddingConfig())
     assert isinstance(model, MiniLMEmbeddings)
     assert embedding_model_id(model) == "all-MiniLM-L6-v2-onnx-int8"
     near, far = model.embed_documents(["Russian railways in Armenia", "A recipe for apple pie"])
@@ -22,7 +23,8 @@ def test_local_minilm_is_the_default_and_embeds_offline() -> None:
 
 
 def test_openai_embeddings_are_selectable_with_a_timeout_and_retries() -> None:
-    model = make_embeddings("text-embedding-3-small", api_key="sk-test", timeout=7.0, max_retries=1)
+    config = EmbeddingConfig(model="text-embedding-3-small", timeout=7.0, max_retries=1)
+    model = make_embeddings(config, openai_api_key="sk-test")
     assert embedding_model_id(model) == "openai/text-embedding-3-small"
     assert model.request_timeout == 7.0  # type: ignore[attr-defined]
     assert model.max_retries == 1  # type: ignore[attr-defined]
@@ -30,14 +32,14 @@ def test_openai_embeddings_are_selectable_with_a_timeout_and_retries() -> None:
 
 def test_openai_embeddings_without_a_key_or_server_is_a_clear_error() -> None:
     with pytest.raises(ConfigurationError, match="needs an OpenAI API key") as raised:
-        make_embeddings("text-embedding-3-small")
+        make_embeddings(EmbeddingConfig(model="text-embedding-3-small"))
     assert "OPENAI_API_KEY" not in str(raised.value)  # the library names no setting of ours
     assert "set OPENAI_API_KEY" in str(user_error(raised.value))
 
 
 def test_an_unknown_embedding_model_is_a_clear_error() -> None:
     with pytest.raises(ConfigurationError, match="Unknown embedding model 'bert-huge'") as raised:
-        make_embeddings("bert-huge")
+        make_embeddings(EmbeddingConfig(model="bert-huge"))
     shown = user_error(raised.value)
     assert shown.exit_code == 4  # a configuration problem, not a generic failure
     assert "set ASSISTANT_EMBEDDING_MODEL to all-MiniLM-L6-v2 or one of" in str(shown)

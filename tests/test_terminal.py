@@ -90,13 +90,19 @@ def test_search_output_is_never_cut(home: Path, monkeypatch: pytest.MonkeyPatch)
             assert line.strip() in result.stdout
 
 
-def test_urls_never_show_their_password(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_urls_never_show_their_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://user:SECRETPW@127.0.0.1:9/v1")
     for args in (["status"], ["status", "--json"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0 and "SECRETPW" not in result.output
         assert "http://user:***@127.0.0.1:9/v1" in result.output
     monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_URL", "http://user:SECRETPW@127.0.0.1:9/v1")
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "server-embedded"))  # another model
+    shown = runner.invoke(app, ["status", "--json"])
+    assert "SECRETPW" not in shown.output and "user:***@127.0.0.1:9/v1" in shown.output
+    monkeypatch.delenv("ASSISTANT_EMBEDDING_URL")  # its error lines: test_embedding_server.py
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "local"))
     monkeypatch.setenv("ASSISTANT_CHROMA_URL", "http://user:SECRETPW@127.0.0.1:9")
     failed = runner.invoke(app, ["search", "railway"])
     assert failed.exit_code == 3 and "SECRETPW" not in failed.output

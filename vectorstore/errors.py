@@ -76,6 +76,40 @@ class EmbeddingModelMismatch(IndexProblem):
     """The index was built with another embedding model than the one given."""
 
 
+class EmbeddingDimensionMismatch(EmbeddingModelMismatch):
+    """The embedding model's vectors have another length than the index's: under the same
+    name, another model built the index."""
+
+
+class EmbeddingServerProblem(KnowledgeBaseError):
+    """An embeddings server could not embed; nothing was written with its vectors. `url` is
+    the server's address with any password hidden."""
+
+    def __init__(self, message: str, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class EmbeddingServerUnreachable(EmbeddingServerProblem):
+    """No connection to the embeddings server (refused, reset, or it went away)."""
+
+
+class EmbeddingServerTimeout(EmbeddingServerProblem):
+    """The embeddings server did not answer within the time-out."""
+
+
+class EmbeddingServerRejected(EmbeddingServerProblem):
+    """The embeddings server refused the key (HTTP 401/403)."""
+
+
+class EmbeddingServerNotFound(EmbeddingServerProblem):
+    """The embeddings server has no such model or no such path (HTTP 404)."""
+
+
+class EmbeddingServerFailed(EmbeddingServerProblem):
+    """The embeddings server failed or sent a reply that is not one vector per text."""
+
+
 class ServerProblem(IndexProblem):
     """A Chroma server could not be used."""
 

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vectorstore.errors import (
+    EmbeddingModelMismatch,
+    EmbeddingServerProblem,
     IndexLocked,
     IndexOpening,
+    KnowledgeBaseError,
     StorageFull,
     StorageUnwritable,
     UnknownArticle,
@@ -42,7 +45,7 @@ from vectorstore.search.retrieval import (
     to_passages,
 )
 from vectorstore.search.store import WRITING, ChromaStore, StoredArticle
-from vectorstore.storing import IngestReport, Progress, update_store
+from vectorstore.storing import IngestReport, Progress, check_dimension, update_store
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -114,6 +117,7 @@ class KnowledgeBase:
         self.chunking = chunking or ChunkingConfig()
         self._lexical: LexicalIndex | None = None
         self._vectors: dict[str, list[float]] = {}  # text -> vector, see embed_texts
+        self._dimension: int | None = None  # of the stored vectors, read at the first search
         # Third-party tiktoken users (OpenAI embeddings) read this cache, never the network.
         install_encodings(layout.tiktoken)
 
@@ -167,12 +171,27 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Store the collected articles (the caller holds the writer lock); a new revision
         gets its lexical index at once."""
-        report = update_store(
-            self.store, self.embeddings, self.chunking, collected, prune, progress
-        )
+        try:
+            report = update_store(
+                self.store, self.embeddings, self.chunking, collected, prune, progress
+            )
+        except (EmbeddingServerProblem, EmbeddingModelMismatch):
+            self._keep_what_was_stored()
+            raise
         if report.revised:
             self.refresh_lexical()
         return report
+
+    def _keep_what_was_stored(self) -> None:
+        """After the embedding model failed mid-ingest, every article written is whole (an
+        article's chunks are written only with all its vectors, checked first, and the failed
+        call's vectors are never written): the store gets a clean revision and a lexical index
+        at once. If that fails too, the next command heals it as after a crash."""
+        try:
+            self.store.bump_revision()
+            self.refresh_lexical()
+        except KnowledgeBaseError:
+            pass
 
     def article_text(self, article_id: str) -> str | None:
         """An ingested article's cleaned text (the text all offsets refer to), if stored."""
@@ -270,6 +289,9 @@ class KnowledgeBase:
         """Nearest chunks, filtered by Chroma on their metadata. An index stored before chunks
         carried their day is filtered by date through the ids the lexical index allows."""
         vector = self.embeddings.embed_query(query)
+        if self._dimension is None:
+            self._dimension = self.store.dimension()
+        check_dimension(self.store, [vector], self._dimension)
         if not filters or index is None:
             return self.store.query(vector, n)
         if filters.dates and index.facets.legacy:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vectorstore.errors import IdClash
+from vectorstore.errors import EmbeddingDimensionMismatch, IdClash
 from vectorstore.ingest.articles import Article, Doubt, Skipped, doubts
 from vectorstore.ingest.chunking import Chunk, ChunkingConfig, split_into_chunks
 from vectorstore.ingest.collection import Collected
@@ -180,10 +180,12 @@ def _store_articles(
     with ThreadPoolExecutor(1, "chunker") as chunker, ThreadPoolExecutor(1, "writer") as writer:
         ahead = _Chunker(chunker, iter(articles), chunking)
         writing: deque[tuple[Future[None], int]] = deque()
+        dimension = store.dimension() if articles else None
         try:
             while group := ahead.group(EMBED_GROUP):
                 texts = [lexical_text(a.title, c.text) for a, chunks in group for c in chunks]
                 vectors = embeddings.embed_documents(texts) if texts else []
+                dimension = check_dimension(store, vectors, dimension)
                 while writing:
                     yield _written(writing.popleft())
                 start = 0
@@ -235,3 +237,23 @@ def _written(writing: tuple[Future[None], int]) -> int:
     write, chunk_count = writing
     write.result()
     return chunk_count
+
+
+def check_dimension(
+    store: ChromaStore, vectors: Sequence[Sequence[float]], expected: int | None
+) -> int | None:
+    """The vectors' length, when they all have the `expected` one (any one, if None).
+    Checked before a write: Chroma refuses a vector of another length only after the
+    article's old chunks were deleted."""
+    lengths = sorted({len(vector) for vector in vectors})
+    if not lengths:
+        return expected
+    wrong = [n for n in lengths if n != (expected or lengths[0])]
+    if wrong:
+        held = f"holds vectors of {expected} numbers" if expected else "was given vectors"
+        raise EmbeddingDimensionMismatch(
+            f"The index at {store.location} {held}, but the embedding model "
+            f"{store.embedding_model} gave {wrong[0]}: under that name another model "
+            "built the index"
+        )
+    return lengths[0]

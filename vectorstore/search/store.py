@@ -155,6 +155,13 @@ class ChromaStore:
                 f"not {self.embedding_model}"
             )
 
+    @_translated
+    def dimension(self) -> int | None:
+        """The length of the stored vectors; None while no chunk is stored."""
+        found = self.chunks.get(limit=1, include=["embeddings"])
+        embeddings = found.get("embeddings")
+        return None if embeddings is None or len(embeddings) == 0 else len(embeddings[0])
+
     @property
     @_translated
     def revision(self) -> str:
