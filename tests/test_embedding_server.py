@@ -192,7 +192,7 @@ def test_a_server_that_dies_mid_ingest_loses_nothing_stored(
         story(served, f"new{n}", f"Story {n}", f"Story {n} is about the zebra crossing {n}.")
     story(served, "rail", "Railway concession", "The concession was extended to 2045.")
     stub.then("ok", "ok", "die")  # two batches answered, then the server is gone
-    monkeypatch.setattr("vectorstore.knowledge.EMBED_GROUP", 2)
+    monkeypatch.setattr("vectorstore.storing.EMBED_GROUP", 2)
     result = runner.invoke(app, ["ingest", str(served)])
     assert result.exit_code == 4, result.output
     assert "Traceback" not in result.output

@@ -226,7 +226,7 @@ def test_a_server_killed_mid_ingest_loses_nothing_stored(
         kb = open_kb()
         before = snapshot(kb)
         write_articles(articles, more)
-        monkeypatch.setattr("vectorstore.knowledge.EMBED_GROUP", 2)
+        monkeypatch.setattr("vectorstore.storing.EMBED_GROUP", 2)
 
         def kill_after_the_first_new(done: int, total: int, chunks: int) -> None:
             if done > len(SENTENCES) and server.poll() is None:
