@@ -242,7 +242,7 @@ def _distinct_sentences(passages: Sequence[Passage]) -> list[tuple[Passage, int,
             span = statement_part(passage.text, whole)
             start, end = passage.start + span.start, passage.start + span.end
             text = passage.text[span.start : span.end]
-            whole_line = (whole.start, whole.end) in lines
+            whole_line = span == whole and (whole.start, whole.end) in lines
             if (passage.article_id, start) not in seen and is_statement(
                 text, passage.title, whole_line
             ):
