@@ -57,25 +57,19 @@ def test_a_lowercase_word_is_not_the_name_it_spells() -> None:
     assert {"bill", "power"} <= asked.found("Mr. Powers said more.", article)
 
 
+# question | the kind of answer it wants | a sentence holding it | one lacking it
+KINDS = """
+How many meetings took place? | number | Three meetings took place. | Meetings took place.
+When did Armenia join? | date | Armenia joined in 1992. | Armenia joined.
+What will the drives cost? | money | They cost $300 each. | They cost 20TB.
+What is the population of Georgia? | number | It has 3.7 million people. | It is big.
+Who estimated the energy use? | name | Evan Sparks estimated it. | It was estimated.
+"""
+
+
 @pytest.mark.parametrize(
     ("question", "expects", "holding", "lacking"),
-    [
-        (
-            "How many meetings took place?",
-            "number",
-            "Three meetings took place.",
-            "Meetings took place.",
-        ),
-        ("When did Armenia join?", "date", "Armenia joined in 1992.", "Armenia joined."),
-        ("What will the drives cost?", "money", "They cost $300 each.", "They cost 20TB."),
-        (
-            "What is the population of Georgia?",
-            "number",
-            "It has 3.7 million people.",
-            "It is big.",
-        ),
-        ("Who estimated the energy use?", "name", "Evan Sparks estimated it.", "It was estimated."),
-    ],
+    [tuple(part.strip() for part in line.split("|")) for line in KINDS.strip().splitlines()],
 )
 def test_a_question_wants_its_kind_of_answer(
     question: str, expects: str, holding: str, lacking: str
