@@ -164,3 +164,12 @@ def test_a_source_shows_the_passage_around_its_quote() -> None:
     )
     assert excerpt.text[excerpt.quote_start : excerpt.quote_end] == citation.quote
     assert excerpt_around(citation, []).text == citation.quote
+
+
+def test_a_sentence_going_on_about_the_best_one_is_quoted_with_it() -> None:
+    text = (
+        'In Georgia, the "foreign agent" law has come into effect despite protests. According to '
+        "the law, organizations funded from abroad must register.\n"
+    )
+    _, citations = answer("What does Georgia's foreign agent law require?", [passage_of(text)])
+    assert [c.quote[:20] for c in citations] == ['In Georgia, the "for', "According to the law"]

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
 from assistant.answering.evidence import evidence_spans
-from assistant.answering.matching import Question, read_question
-from vectorstore.ingest.text import Span, fold, paragraph_spans
+from assistant.answering.matching import Question, canonical, read_question
+from vectorstore.ingest.text import Span, fold, paragraph_spans, terms
 from vectorstore.search.retrieval import Passage
 
 # Weight of term coverage against embedding similarity in a sentence's score.
@@ -83,6 +83,7 @@ class Candidate:
     all_terms: bool = False  # holds every name and term the question asks about
     states_names: bool = False  # the question only names (Who is Anne Gonzales?); this names all
     stated_name_coverage: float = 1.0  # names found in the sentence itself, not the ones before
+    continues: bool = False  # refers back to the thing the sentences before name ("the law")
 
     def qualifies(self, min_support: float) -> bool:
         """Names the question's subject and speaks to what is asked about it."""
@@ -158,8 +159,13 @@ def score_sentences(
         spans, texts, similarities, strict=True
     ):
         found = asked.found(text, passage.text)
-        # A name the title or the sentences just before give is the sentence's subject too.
-        context = asked.found(f"{passage.title}\n{before}", passage.text) & names
+        # A name the title or the sentences just before give is the sentence's subject too;
+        # so are their other terms when the sentence refers back to the thing ("The tool was
+        # found …" after "a flint tool covered with birch tar").
+        context = asked.found(f"{passage.title}\n{before}", passage.text)
+        continues = refers_back(text, set(topic) & found)
+        if not continues:
+            context &= names
         candidates.append(
             Candidate(
                 passage=passage,
@@ -168,14 +174,28 @@ def score_sentences(
                 coverage=_share(weights, found),  # ranks a sentence naming it above one not
                 similarity=similarity,
                 name_coverage=_share(named, found | context),
-                topic_coverage=_share(topic, found),
+                topic_coverage=_share(topic, found | context),
                 holds_answer=asked.holds_answer(text),
                 all_terms=bool(topic) and set(weights) <= found | context,
                 states_names=not topic and set(named) <= found,
                 stated_name_coverage=_share(named, found),
+                continues=continues,
             )
         )
     return candidates
+
+
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those|such)\s+([^\W\d_]+)", re.IGNORECASE)
+
+
+def refers_back(sentence: str, terms_found: set[str]) -> bool:
+    """Whether a sentence names one of the question's things as already known: "the tool",
+    "this law" (a definite article or demonstrative right before it)."""
+    return any(
+        canonical(term) in terms_found
+        for match in _DEFINITE.finditer(sentence)
+        for term in terms(match[1])
+    )
 
 
 def _share(weights: dict[str, float], found: set[str]) -> float:
@@ -201,8 +221,10 @@ def _weights(asked: Question, idf: Idf) -> tuple[dict[str, float], set[str]]:
 
 
 def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidate]:
-    """The best qualifying sentences, best first; a sentence repeated word for word (a
-    syndicated article, a quote reported twice) once."""
+    """The best qualifying sentences, best first, each followed by a qualifying sentence that
+    goes on about it ("… the foreign agent law has come into effect." "According to the law,
+    organizations … must register"); a sentence repeated word for word (a syndicated article,
+    a quote reported twice) once."""
     qualified = sorted(
         (c for c in candidates if c.qualifies(min_support)),
         key=lambda c: -c.score,
@@ -212,11 +234,29 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
     best = qualified[0].score
     chosen: dict[str, Candidate] = {}
     for candidate in qualified:
-        if candidate.score < best - SCORE_MARGIN or len(chosen) == MAX_SENTENCES:
+        if candidate.score < best - SCORE_MARGIN:
             break
-        key = " ".join(fold(_text(candidate.passage, candidate.start, candidate.end)).split())
-        chosen.setdefault(key, candidate)
+        for sentence in (candidate, *_continuation(candidate, qualified)):
+            if len(chosen) < MAX_SENTENCES:
+                chosen.setdefault(_key(sentence), sentence)
     return list(chosen.values())
+
+
+def _continuation(sentence: Candidate, qualified: Sequence[Candidate]) -> list[Candidate]:
+    """The qualifying sentence right after `sentence` in its passage, when it refers back."""
+    passage = sentence.passage
+    return [
+        c
+        for c in qualified
+        if c.continues
+        and c.passage.article_id == passage.article_id
+        and sentence.end <= c.start <= passage.end
+        and not passage.text[sentence.end - passage.start : c.start - passage.start].strip()
+    ]
+
+
+def _key(candidate: Candidate) -> str:
+    return " ".join(fold(_text(candidate.passage, candidate.start, candidate.end)).split())
 
 
 def in_reading_order(chosen: Sequence[Candidate]) -> list[Candidate]:
