@@ -116,9 +116,9 @@ class Question:
         named = set(_name_terms(text))
         hits = {t for t in self.terms if t not in self.names and _matches(t, present)}
         hits |= self.names & named
-        hits |= _short_references(self.full_names, text, fold(surroundings))
+        hits |= _short_references(self.full_names, text, surroundings)
         if self.acronyms:  # the question abbreviates what the text spells out
-            hits |= self.acronyms & {acronym for acronym, _ in _spelled_names(text)}
+            hits |= self.acronyms & _acronyms_of(text)
         abbreviated = _abbreviations(text)
         for acronym, parts in self.spelled_out:  # the text abbreviates what the question spells
             if acronym in abbreviated:
@@ -165,9 +165,10 @@ def canonical(term: str) -> str:
     return term
 
 
-def text_terms(text: str) -> set[str]:
+@lru_cache(maxsize=4096)  # a passage is the surroundings of each of its sentences
+def text_terms(text: str) -> frozenset[str]:
     """A text's terms, canonical."""
-    return {canonical(t) for t in terms(text)}
+    return frozenset(canonical(t) for t in terms(text))
 
 
 def _abbreviations(text: str) -> set[str]:
@@ -175,7 +176,7 @@ def _abbreviations(text: str) -> set[str]:
     return {fold(w).replace(".", "") for w in _TOKEN.findall(text) if len(w) >= 2 and w.isupper()}
 
 
-def _matches(term: str, present: set[str]) -> bool:
+def _matches(term: str, present: frozenset[str]) -> bool:
     if term in present:
         return True
     if len(term) < MIN_SHARED_STEM:
@@ -276,7 +277,7 @@ def _short_references(
     return {
         part
         for name in full_names
-        if name[-1] in alone and all(p in set(text_terms(surroundings)) for p in name)
+        if name[-1] in alone and set(name) <= text_terms(surroundings)
         for part in name
     }
 
@@ -293,6 +294,11 @@ def _capitalised_runs(text: str, joiners: bool = True) -> Iterable[list[str]]:
             if run:
                 yield run
             run = []
+
+
+@lru_cache(maxsize=4096)
+def _acronyms_of(text: str) -> frozenset[str]:
+    return frozenset(acronym for acronym, _ in _spelled_names(text))
 
 
 def _spelled_names(text: str) -> Iterable[tuple[str, set[str]]]:
