@@ -173,3 +173,10 @@ def test_a_sentence_going_on_about_the_best_one_is_quoted_with_it() -> None:
     )
     _, citations = answer("What does Georgia's foreign agent law require?", [passage_of(text)])
     assert [c.quote[:20] for c in citations] == ['In Georgia, the "for', "According to the law"]
+
+
+def test_the_search_leaves_out_the_words_framing_a_question() -> None:
+    from assistant.answering.matching import search_text
+
+    assert search_text("Which outlet interviewed Ivan Timofeev?") == "Which outlet Ivan Timofeev?"
+    assert search_text("Who was interviewed?") == "Who was interviewed?"  # nothing left otherwise

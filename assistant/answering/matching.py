@@ -157,6 +157,14 @@ def read_question(question: str) -> Question:
     )
 
 
+def search_text(question: str) -> str:
+    """What to search for: the question without the words that frame it ("Which outlet
+    interviewed Ivan Timofeev?" looks for "Which outlet Ivan Timofeev?"), which would
+    otherwise find every interview but the one asked about."""
+    kept = [w for w in question.split() if fold(w).strip("?!.,;:'\"") not in FRAMING]
+    return " ".join(kept) if any(is_name(w) or fold(w) not in STOPWORDS for w in kept) else question
+
+
 def canonical(term: str) -> str:
     """One spelling for a stem: a country's current name, American -ize for British -ise."""
     term = _renames().get(term, term)
