@@ -21,6 +21,7 @@ from assistant.answering.extractive import (
 )
 from assistant.answering.generate import generate
 from assistant.answering.llm import ChatModel, OnText
+from assistant.answering.matching import search_text
 from assistant.answering.reply import prepare_reply
 from assistant.errors import EmptyQuestion, InputError, LLMError
 from assistant.resources import seeds_dir
@@ -279,11 +280,15 @@ def ask(
     began = time.perf_counter()
     question = check_question(question)
     top = k or settings.retrieval.top_k
-    passages = _retrieve(kb, search_query or question, top, scope=scope, settings=settings)
+    extractive = not (use_llm and settings.llm.configured)
+    # Without an LLM, the search leaves out the words framing the question ("interviewed"):
+    # the quoted sentence must hold the subject. A model is given the question's passages as is.
+    query = search_query or (search_text(question) if extractive else question)
+    passages = _retrieve(kb, query, top, scope=scope, settings=settings)
     retrieved = time.perf_counter()
     candidates = score_sentences(question, passages, kb.idf, kb.embed_texts)
     min_support = settings.retrieval.min_support
-    if not (use_llm and settings.llm.configured):
+    if extractive:
         answer = _extractive(kb, question, passages, candidates, min_support)
     elif not worth_asking(candidates, min_support):
         answer = Answer(

@@ -223,7 +223,7 @@ def test_disguised_and_reworded_instructions_are_never_evidence(injection: str) 
     assert result.unsupported_claims == ["The concession in Gyumri belongs to France."]
     assert all("France" not in c.quote and "depot" not in c.quote for c in result.citations)
     candidates = score_sentences(
-        "Who does the Gyumri concession belong to?",
+        "Until when was the Gyumri concession extended?",  # asks what the article says
         [article],
         flat,
         HashEmbeddings().embed_documents,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from vectorstore.ingest.cleaning import outlet_name
+from vectorstore.ingest.text import sentence_spans
 from vectorstore.search.retrieval import Passage
 
 # The one sentence the assistant says when the articles do not answer; prompts and tests share it.
@@ -198,3 +200,41 @@ def quoted(text: str) -> str:
     if text[:1] in _OPENING_QUOTES or text[-1:] in _CLOSING_QUOTES:
         return text
     return f"“{text}”"
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """The passage around a quote: `text[quote_start:quote_end]` is the quote itself."""
+
+    text: str
+    quote_start: int
+    quote_end: int
+
+
+def excerpt_around(citation: Citation, passages: Sequence[Passage], sentences: int = 1) -> Excerpt:
+    """The quote with up to `sentences` sentences of its passage on each side (the headline
+    left out; a paragraph break shown as "¶"), so a source shows where the quote stands rather
+    than the quote again. Just the quote when its passage is not among `passages`."""
+    passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
+    if passage is None:
+        return Excerpt(citation.quote, 0, len(citation.quote))
+    start, end = citation.start - passage.start, citation.end - passage.start
+    spans = [
+        s
+        for s in sentence_spans(passage.text)
+        if " ".join(passage.text[s.start : s.end].split()) != " ".join(passage.title.split())
+    ]
+    before = [s.start for s in spans if s.end <= start][-sentences:] if sentences else []
+    after = [s.end for s in spans if s.start >= end][:sentences] if sentences else []
+    lead = _one_line(passage.text[min([start, *before]) : start])
+    tail = _one_line(passage.text[end : max([end, *after])])
+    return Excerpt(lead + citation.quote + tail, len(lead), len(lead) + len(citation.quote))
+
+
+def _one_line(text: str) -> str:
+    """Paragraph breaks as " ¶ ", other runs of whitespace as one space."""
+    return _SPACES.sub(" ", _BREAK.sub(" ¶ ", text))
+
+
+_BREAK = re.compile(r"\s*\n\s*")
+_SPACES = re.compile(r"[^\S\n]+")

@@ -1,9 +1,17 @@
 """The answer without an LLM: the retrieved sentences that best answer the question, cited.
 
-A sentence is scored by how much of the question's subject it contains (its content terms,
-weighted by how rare they are in the corpus) and by its embedding similarity to the question.
-A sentence qualifies only when it holds enough of the subject (`min_support`); when none does,
-the articles do not answer and the assistant says so instead of quoting something near.
+A sentence is scored by how much of the question's subject it holds (its content terms,
+weighted by how rare they are in the corpus, matched by meaning: see `matching`) and by its
+embedding similarity to the question. A sentence qualifies only when it holds enough of the
+subject (`min_support`) and the kind of thing asked for (a number for "how many", a date for
+"when"); when none does, the articles do not answer and the assistant says so instead of
+quoting something near.
+
+Only a statement is quoted: never a question, a headline or other line without a sentence's
+end, a byline, a caption or a fragment. A name the article's title or the sentence before
+gives ("Speaking with Alpha News, …" under a headline naming Timofeev; "The effort …" after
+the sentence naming it) counts as present. The sentences quoted are few, each once, in
+article order.
 
 "What did X say / claim / think …" prefers X's own sentences (their speaker, found at ingest):
 X's name counts as contained in them, they come first, and a sentence another speaker says
@@ -18,8 +26,9 @@ from dataclasses import dataclass
 
 from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
 from assistant.answering.evidence import evidence_spans
+from assistant.answering.matching import Question, canonical, read_question
 from vectorstore.ingest.attribution import INTERVIEWER
-from vectorstore.ingest.text import is_name, terms
+from vectorstore.ingest.text import Span, fold, paragraph_spans, terms
 from vectorstore.search.retrieval import Passage
 
 # Weight of term coverage against embedding similarity in a sentence's score.
@@ -29,24 +38,46 @@ COVERAGE_WEIGHT = 0.6
 NAME_WEIGHT = 2.0
 # Below this embedding similarity a sentence is about something else, whatever words it shares.
 MIN_SIMILARITY = 0.3
+# A sentence holding every name and term of the question needs less: the words say it, even
+# when the embedding of a short or quoted sentence ("its agenda is non-confrontational") is far.
+MIN_SIMILARITY_ALL_TERMS = 0.15
 # At or above it, a sentence that names the subject answers in other words ("obliged to
-# intervene" for "defend") even without the question's other terms.
+# intervene" for "defend") even without the question's other terms (`says_some_of_it`).
 STRONG_SIMILARITY = 0.6
 # A further sentence is quoted only if it scores within this margin of the best one.
 SCORE_MARGIN = 0.15
 MAX_SENTENCES = 3
 MIN_WORDS = 4
-
+# How many sentences before a sentence may give its subject's name ("The effort may have …").
+CONTEXT_SENTENCES = 2
 # A question about what someone says or thinks ("what did X say", "according to X").
 _ASKS_WHAT_SAID = re.compile(
     r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
     r"emphasi\w*|according|view|opinion|assess\w*|describ\w*|consider\w*|criticis\w*|"
-    r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|position|stance)\b",
+    r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance)\b",
     re.IGNORECASE,
 )
 
 Embed = Callable[[list[str]], list[list[float]]]
 Idf = Callable[[str], float]
+
+# How a statement ends: . ! … possibly inside closing quotes or brackets.
+_STATEMENT_END = re.compile(r"[.!…:;][\"'”’»)\]]*$")
+# A byline ("By Nada Tawfik, BBC News, New York") or a caption or credit line.
+_BYLINE = re.compile(
+    r"^(?:by|photo|photos|image|images|picture|video|credit|caption|featured image|source)"
+    r"\b[^.!?]{0,80}$|^(?:photo|image|picture|video|credit|source)s?\s*:",
+    re.IGNORECASE,
+)
+
+
+_CLOSING = "\"'”’»)]"
+# Where a statement turns into a question: ", but when will …?", "; why …?".
+_ASKING_CLAUSE = re.compile(
+    r"(?:,|;|\s[—–-])\s+(?:(?:but|and|so|yet|or)\s+)?(?:what|when|why|how|who|where|which|is|are"
+    r"|was|were|do|does|did|can|could|will|would|should|has|have|had)\b[^,;]*\?\W*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -60,16 +91,34 @@ class Candidate:
     similarity: float
     name_coverage: float = 1.0
     topic_coverage: float = 1.0
+    holds_answer: bool = True  # holds the kind of thing asked for (a number for "how many")
+    all_terms: bool = False  # holds every name and term the question asks about
+    states_names: bool = False  # the question only names (Who is Anne Gonzales?); this names all
+    stated_name_coverage: float = 1.0  # names found in the sentence itself, not the ones before
+    continues: bool = False  # refers back to the thing the sentences before name ("the law")
     by_asked: bool = False  # said by the person the question asks about
     by_other: bool = False  # said by someone else, when the question asks what a person said
 
     def qualifies(self, min_support: float) -> bool:
         """Names the question's subject and speaks to what is asked about it."""
+        floor = MIN_SIMILARITY_ALL_TERMS if self.all_terms else MIN_SIMILARITY
+        if self.states_names:
+            floor = 0.0  # a quote naming its speaker is far from "Who is …?" in meaning
         return (
-            self.similarity >= MIN_SIMILARITY
+            self.holds_answer
+            and self.similarity >= floor
             and self.name_coverage >= min_support
-            and (self.topic_coverage >= min_support or self.similarity >= STRONG_SIMILARITY)
+            and (
+                self.topic_coverage >= min_support
+                or (self.similarity >= STRONG_SIMILARITY and self.says_some_of_it(min_support))
+            )
         )
+
+    def says_some_of_it(self, min_support: float) -> bool:
+        """Holds some of the question's terms itself, not only through the sentences before:
+        "about 25 bodies a week are interred on the island" is near "How many people are
+        buried on Hart Island in total?" in meaning, but says neither Hart Island nor a total."""
+        return self.topic_coverage > 0 or self.stated_name_coverage >= min_support
 
     @property
     def score(self) -> float:
@@ -80,16 +129,25 @@ def answer_extractively(
     candidates: Sequence[Candidate], min_support: float
 ) -> tuple[str, list[Citation]]:
     """Answer text with [n] markers and its citations; (REFUSAL, []) when nothing qualifies."""
-    chosen = choose(candidates, min_support)
+    chosen = in_reading_order(choose(candidates, min_support))
     if not chosen:
         return REFUSAL, []
     citations = [
         Citation.from_passage(n, c.passage, c.start, c.end) for n, c in enumerate(chosen, start=1)
     ]
-    text = " ".join(
-        f"{defuse_markers(citation.quote)} {marker(citation.n)}" for citation in citations
-    )
+    text = " ".join(f"{shown_quote(citation.quote)} {marker(citation.n)}" for citation in citations)
     return text, citations
+
+
+def shown_quote(quote: str) -> str:
+    """A quote as the answer shows it: markers defused, and a statement cut before the
+    question it ran into ending in "…", so it does not read as a whole sentence."""
+    shown = defuse_markers(quote)
+    return (
+        shown
+        if shown.rstrip(_CLOSING).endswith((".", "!", "?", "…"))
+        else f"{shown.rstrip(',;: ')}…"
+    )
 
 
 def defuse_markers(quote: str) -> str:
@@ -109,38 +167,49 @@ def worth_asking(candidates: Sequence[Candidate], min_support: float) -> bool:
 def score_sentences(
     question: str, passages: Sequence[Passage], idf: Idf, embed: Embed
 ) -> list[Candidate]:
-    """Every distinct sentence of the passages, scored against the question."""
-    weights, names = term_weights(question, idf)
+    """Every distinct quotable sentence of the passages, scored against the question."""
+    asked = read_question(question)
+    weights, names = _weights(asked, idf)
     spans = _distinct_sentences(passages)
     if not spans or not weights:
         return []
-    texts = [
-        passage.text[start - passage.start : end - passage.start] for passage, start, end in spans
-    ]
+    texts = [_text(passage, start, end) for passage, start, end, _ in spans]
     similarities = _cosines(embed([question, *texts]))
     topic = {t: w for t, w in weights.items() if t not in names}
     named = {t: w for t, w in weights.items() if t in names}
-    speakers = [passage.speaker(start, end) for passage, start, end in spans]
-    asked = asked_speakers(question, speakers)
+    speakers = [passage.speaker(start, end) for passage, start, end, _ in spans]
+    asked_who = asked_speakers(question, speakers)
     candidates = []
-    for (passage, start, end), text, similarity, speaker in zip(
+    for (passage, start, end, before), text, similarity, speaker in zip(
         spans, texts, similarities, speakers, strict=True
     ):
-        by_asked = speaker in asked and not text.rstrip("\"”’' ").endswith("?")
+        by_asked = speaker in asked_who
         # X's own words are about X: X's name counts as found, the rest of the subject not
-        own = set(terms(speaker or "")) if by_asked else set()
-        found = set(terms(text)) | own
+        own = asked.found(speaker, passage.text) if by_asked and speaker else set()
+        found = asked.found(text, passage.text) | own
+        # A name the title or the sentences just before give is the sentence's subject too;
+        # so are their other terms when the sentence refers back to the thing ("The tool was
+        # found …" after "a flint tool covered with birch tar").
+        context = asked.found(f"{passage.title}\n{before}", passage.text)
+        continues = refers_back(text, set(topic) & found)
+        if not continues:
+            context &= names
         candidates.append(
             Candidate(
                 passage=passage,
                 start=start,
                 end=end,
-                coverage=_share(weights, found),
+                coverage=_share(weights, found),  # ranks a sentence naming it above one not
                 similarity=similarity,
-                name_coverage=_share(_without(named, own), found),
-                topic_coverage=_share(_without(topic, own), found),
+                name_coverage=_share(_without(named, own), found | context),
+                topic_coverage=_share(_without(topic, own), found | context),
+                holds_answer=asked.holds_answer(text),
+                all_terms=bool(topic) and set(weights) <= found | context,
+                states_names=not topic and set(named) <= found,
+                stated_name_coverage=_share(_without(named, own), found),
+                continues=continues,
                 by_asked=by_asked,
-                by_other=bool(asked and speaker and speaker not in asked),
+                by_other=bool(asked_who and speaker and speaker not in asked_who),
             )
         )
     return candidates
@@ -159,6 +228,19 @@ def _without(weights: dict[str, float], dropped: set[str]) -> dict[str, float]:
     return {t: w for t, w in weights.items() if t not in dropped}
 
 
+_DEFINITE = re.compile(r"\b(?:the|this|that|these|those|such)\s+([^\W\d_]+)", re.IGNORECASE)
+
+
+def refers_back(sentence: str, terms_found: set[str]) -> bool:
+    """Whether a sentence names one of the question's things as already known: "the tool",
+    "this law" (a definite article or demonstrative right before it)."""
+    return any(
+        canonical(term) in terms_found
+        for match in _DEFINITE.finditer(sentence)
+        for term in terms(match[1])
+    )
+
+
 def _share(weights: dict[str, float], found: set[str]) -> float:
     """Weighted share of the terms found; 1.0 when there are none to find."""
     total = sum(weights.values())
@@ -166,17 +248,26 @@ def _share(weights: dict[str, float], found: set[str]) -> float:
 
 
 def term_weights(question: str, idf: Idf) -> tuple[dict[str, float], set[str]]:
-    """The question's content terms weighted by rarity (names counting double), and the names."""
-    names = {t for word in question.split() if is_name(word) for t in terms(word)}
+    """The question's content terms weighted by rarity (names counting double), and the names;
+    the words naming the kind of answer ("which outlet") and framing words left out."""
+    return _weights(read_question(question), idf)
+
+
+def _weights(asked: Question, idf: Idf) -> tuple[dict[str, float], set[str]]:
+    names = set(asked.names)
     weights = {
         term: idf(term) * (NAME_WEIGHT if term in names else 1.0)
-        for term in dict.fromkeys(terms(question))
+        for term in asked.terms
+        if term not in asked.kind_terms
     }
     return weights, names
 
 
 def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidate]:
-    """The best qualifying sentences, best first."""
+    """The best qualifying sentences, best first, each followed by a qualifying sentence that
+    goes on about it ("… the foreign agent law has come into effect." "According to the law,
+    organizations … must register"); a sentence repeated word for word (a syndicated article,
+    a quote reported twice) once."""
     qualified = sorted(
         (c for c in candidates if c.qualifies(min_support) and not c.by_other),
         key=lambda c: (not c.by_asked, -c.score),
@@ -184,22 +275,89 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
     if not qualified:
         return []
     best = qualified[0].score
-    return [c for c in qualified if c.score >= best - SCORE_MARGIN][:MAX_SENTENCES]
+    chosen: dict[str, Candidate] = {}
+    for candidate in qualified:
+        if candidate.score < best - SCORE_MARGIN:
+            break
+        for sentence in (candidate, *_continuation(candidate, qualified)):
+            if len(chosen) < MAX_SENTENCES:
+                chosen.setdefault(_key(sentence), sentence)
+    return list(chosen.values())
 
 
-def _distinct_sentences(passages: Sequence[Passage]) -> list[tuple[Passage, int, int]]:
-    """Sentences in article offsets; one repeated by overlapping chunks is kept once."""
+def _continuation(sentence: Candidate, qualified: Sequence[Candidate]) -> list[Candidate]:
+    """The qualifying sentence right after `sentence` in its passage, when it refers back."""
+    passage = sentence.passage
+    return [
+        c
+        for c in qualified
+        if c.continues
+        and c.passage.article_id == passage.article_id
+        and sentence.end <= c.start <= passage.end
+        and not passage.text[sentence.end - passage.start : c.start - passage.start].strip()
+    ]
+
+
+def _key(candidate: Candidate) -> str:
+    return " ".join(fold(_text(candidate.passage, candidate.start, candidate.end)).split())
+
+
+def in_reading_order(chosen: Sequence[Candidate]) -> list[Candidate]:
+    """The chosen sentences article by article (the article of the best one first), each
+    article's in the order they stand."""
+    articles = list(dict.fromkeys(c.passage.article_id for c in chosen))
+    return sorted(chosen, key=lambda c: (articles.index(c.passage.article_id), c.start))
+
+
+def _text(passage: Passage, start: int, end: int) -> str:
+    return passage.text[start - passage.start : end - passage.start]
+
+
+def _distinct_sentences(passages: Sequence[Passage]) -> list[tuple[Passage, int, int, str]]:
+    """Quotable sentences in article offsets, each with the sentence before it; one repeated
+    by overlapping chunks is kept once."""
     seen: set[tuple[str, int]] = set()
     found = []
     for passage in passages:
-        for span in evidence_spans(passage.text):  # never text addressed to an AI
+        lines = [(p.start, p.end) for p in paragraph_spans(passage.text)]
+        recent: list[str] = []  # the sentences before, nearest last
+        for whole in evidence_spans(passage.text):  # never text addressed to an AI
+            span = statement_part(passage.text, whole)
             start, end = passage.start + span.start, passage.start + span.end
             text = passage.text[span.start : span.end]
-            if (passage.article_id, start) in seen or len(text.split()) < MIN_WORDS:
-                continue
-            seen.add((passage.article_id, start))
-            found.append((passage, start, end))
+            whole_line = span == whole and (whole.start, whole.end) in lines
+            if (passage.article_id, start) not in seen and is_statement(
+                text, passage.title, whole_line
+            ):
+                seen.add((passage.article_id, start))
+                found.append((passage, start, end, "\n".join(recent)))
+            recent = [*recent, text][-CONTEXT_SENTENCES:]
     return found
+
+
+def statement_part(text: str, span: Span) -> Span:
+    """A sentence that states something and then asks ("The European Union is not a military
+    force, they are trying now, but when will this happen?"): its statement, up to the clause
+    that asks. Any other sentence whole."""
+    sentence = text[span.start : span.end]
+    if not sentence.rstrip(_CLOSING).endswith("?"):
+        return span
+    cut = _ASKING_CLAUSE.search(sentence)
+    if cut is None or len(sentence[: cut.start()].split()) < MIN_WORDS:
+        return span
+    return Span(span.start, span.start + cut.start())
+
+
+def is_statement(sentence: str, title: str = "", whole_line: bool = False) -> bool:
+    """Whether a sentence may be quoted as an answer: not a question, not the headline, not a
+    line standing alone without a sentence's end (a heading, a standfirst, a caption), not a
+    byline or credit, not a fragment of a few words."""
+    text = " ".join(sentence.split())
+    if len(text.split()) < MIN_WORDS or text.rstrip(_CLOSING).endswith("?"):
+        return False
+    if fold(text) == " ".join(fold(title).split()) or _BYLINE.match(text):
+        return False
+    return not (whole_line and not _STATEMENT_END.search(text))
 
 
 def _cosines(vectors: list[list[float]]) -> list[float]:

@@ -22,6 +22,7 @@ from assistant.answering.answer import (
     Citation,
     Fallback,
     byline,
+    excerpt_around,
     quoted,
 )
 from vectorstore.ingest.text import safe
@@ -88,12 +89,12 @@ def render_sources(answer: Answer, console: Console) -> None:
         )
     if checks and checks.uncited and answer.fallback is None:
         console.print(Text("Warning: this answer cites no passage.", style="yellow"))
-    render_citations(answer.citations, console)
+    render_citations(answer.citations, console, answer.passages)
     if answer.fallback is not None:
-        render_fallback(answer.fallback, console)
+        render_fallback(answer.fallback, console, answer.passages)
 
 
-def render_fallback(fallback: Fallback, console: Console) -> None:
+def render_fallback(fallback: Fallback, console: Console, passages: Sequence[Passage] = ()) -> None:
     """The extractive answer's cited sentences as the evidence the articles hold."""
     console.print()
     console.print(Text(FALLBACK_REASONS.get(fallback.reason, fallback.reason), style="bold yellow"))
@@ -102,11 +103,14 @@ def render_fallback(fallback: Fallback, console: Console) -> None:
         return
     console.print(Text("What the articles say (quoted, not written by the model):", style="bold"))
     console.print(_answer_text(fallback.text))
-    render_citations(fallback.citations, console)
+    render_citations(fallback.citations, console, passages)
 
 
-def render_citations(citations: Sequence[Citation], console: Console) -> None:
-    """Each cited passage once, with every quote backing its claims (each quote once)."""
+def render_citations(
+    citations: Sequence[Citation], console: Console, passages: Sequence[Passage] = ()
+) -> None:
+    """Each cited passage once, with every quote backing its claims (each quote once), shown
+    where it stands: the sentences around it from its passage, the quote highlighted."""
     if not citations:
         return
     console.print()
@@ -123,11 +127,16 @@ def render_citations(citations: Sequence[Citation], console: Console) -> None:
         quotes: dict[str, list[Citation]] = {}
         for citation in cited:
             quotes.setdefault(citation.quote, []).append(citation)
-        for quote, backing in quotes.items():
-            line = Text(f"    {quoted(safe(quote))}", style="italic")
+        for backing in quotes.values():
+            excerpt = excerpt_around(backing[0], passages)
+            # the quote in quotation marks (and highlighted on a terminal), its context around
+            text, start, end = excerpt.text, excerpt.quote_start, excerpt.quote_end
+            shown = Text(f"    {safe(text[:start])}", style="dim")
+            shown.append(f"“{safe(text[start:end])}”", style="bold")
+            shown.append(safe(text[end:]), style="dim")
             if backing[0].said_by:
-                line.append(f" {safe(backing[0].said_by)}")
-            console.print(line)
+                shown.append(f" {safe(backing[0].said_by)}")
+            console.print(shown)
             if not any(citation.supported for citation in backing):
                 claims = "; ".join(dict.fromkeys(quoted(safe(c.claim)) for c in backing))
                 console.print(

@@ -1,0 +1,182 @@
+"""What counts as an answer and how a sentence meets a question's meaning (issue 14): names
+across forms, derivations, the kind of answer asked for, statements only, reading order."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.answer import REFUSAL, Citation, excerpt_around
+from assistant.answering.extractive import answer_extractively, is_statement, score_sentences
+from assistant.answering.matching import read_question
+from tests.fakes import HashEmbeddings
+from vectorstore.search.retrieval import Passage
+
+embed = HashEmbeddings().embed_documents
+
+
+def flat_idf(term: str) -> float:
+    return 1.0
+
+
+def passage_of(text: str, title: str = "T", article_id: str = "a1", rank: int = 1) -> Passage:
+    return Passage(
+        rank, 1.0 / rank, f"c{rank}", article_id, title, None, None, None, text, 0, len(text)
+    )
+
+
+def answer(question: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
+    return answer_extractively(score_sentences(question, passages, flat_idf, embed), 0.5)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # an acronym in the question, its words spelled out in the text, and the reverse
+        (
+            "Is Armenia a member of the CSTO?",
+            "Armenia suspended its membership in the Collective Security Treaty Organization.",
+        ),
+        ("Did the Collective Security Treaty Organization meet?", "The CSTO did not meet."),
+        # a country's new name for its old one; case and diacritics folded
+        ("Is Türkiye a member of NATO?", "Turkey and Greece are both NATO members."),
+        ("What did Babaoğlu say?", "BABAOGLU spoke of peace."),
+        # derivations sharing a stem; British and American spelling
+        ("Which organisations must register?", "Organizations must register by May."),
+    ],
+)
+def test_a_question_term_is_found_in_its_other_forms(question: str, sentence: str) -> None:
+    asked = read_question(question)
+    assert set(asked.terms) <= asked.found(sentence)
+
+
+def test_a_lowercase_word_is_not_the_name_it_spells() -> None:
+    asked = read_question("Did Bill Powers think the blackouts were necessary?")
+    assert "power" not in asked.found("The utilities had plenty of power available.")
+    # a full name's last word alone refers to it where the article spells it out
+    article = "said Bill Powers, an engineer. Later Mr. Powers said more."
+    assert {"bill", "power"} <= asked.found("Mr. Powers said more.", article)
+
+
+# question | the kind of answer it wants | a sentence holding it | one lacking it
+KINDS = """
+How many meetings took place? | number | Three meetings took place. | Meetings took place.
+When did Armenia join? | date | Armenia joined in 1992. | Armenia joined.
+What will the drives cost? | money | They cost $300 each. | They cost 20TB.
+What is the population of Georgia? | number | It has 3.7 million people. | It is big.
+Who estimated the energy use? | name | Evan Sparks estimated it. | It was estimated.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "expects", "holding", "lacking"),
+    [tuple(part.strip() for part in line.split("|")) for line in KINDS.strip().splitlines()],
+)
+def test_a_question_wants_its_kind_of_answer(
+    question: str, expects: str, holding: str, lacking: str
+) -> None:
+    asked = read_question(question)
+    assert asked.expects == expects
+    assert asked.holds_answer(holding) and not asked.holds_answer(lacking)
+
+
+def test_the_kind_of_answer_and_framing_words_need_not_be_found() -> None:
+    asked = read_question("Which outlet interviewed Ivan Timofeev?")
+    assert "outlet" in asked.kind_terms and "interview" not in asked.terms
+    _, citations = answer(
+        "Which outlet interviewed Ivan Timofeev?",
+        [passage_of("Speaking with Alpha News, Ivan Timofeev commented on the summit.\n")],
+    )
+    assert citations and "Alpha News" in citations[0].quote
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Is Armenia still a member of the alliance?",  # a question
+        "Coronavirus: New York ramps up mass burials amid outbreak",  # a headline line
+        "By Nada Tawfik, BBC News, New York",  # a byline
+        "Photo: Flickr",  # a caption
+        "Of course not.",  # a fragment
+    ],
+)
+def test_only_statements_are_quoted(line: str) -> None:
+    assert not is_statement(line, whole_line=True)
+
+
+def test_the_headline_is_not_quoted_where_the_body_holds_the_figure() -> None:
+    title = "Shares fell 2 percent on Monday"
+    text = f"{title}\n\nShares of the company fell 2 percent on Monday, traders said.\n"
+    _, citations = answer("How much did shares fall on Monday?", [passage_of(text, title)])
+    assert [c.quote for c in citations] == [
+        "Shares of the company fell 2 percent on Monday, traders said."
+    ]
+
+
+def test_a_statement_that_ends_in_a_question_is_quoted_up_to_it() -> None:
+    text = "The European Union is not a military force, they are trying now, but when will it be?\n"
+    _, citations = answer("Is the European Union a military force?", [passage_of(text)])
+    assert [c.quote for c in citations] == [
+        "The European Union is not a military force, they are trying now"
+    ]
+
+
+def test_a_name_from_the_title_or_the_sentence_before_counts() -> None:
+    text = "Speaking to reporters, he was calm.\n\nThe alliance obliges Russia to intervene.\n"
+    _, citations = answer(
+        "Does the alliance oblige Timofeev's Russia to intervene?",
+        [passage_of(text, title="Allies — Ivan Timofeev")],
+    )
+    assert citations and citations[0].quote == "The alliance obliges Russia to intervene."
+
+
+def test_quotes_follow_article_order_and_none_is_shown_twice() -> None:
+    text = (
+        "Wikipedia was blocked in Turkey in 2017.\n\nThe court ruled the Wikipedia block in Turkey "
+        "unconstitutional in 2019.\n"
+    )
+    first = passage_of(text, article_id="a1", rank=1)
+    copy = passage_of(text, article_id="a2", rank=2)  # the same article syndicated
+    _, citations = answer("When was the Wikipedia block in Turkey?", [copy, first])
+    quotes = [c.quote for c in citations]
+    assert len(quotes) == len(set(quotes))
+    positions = [(c.article_id, c.start) for c in citations]
+    assert positions == sorted(
+        positions, key=lambda p: ([c.article_id for c in citations].index(p[0]), p[1])
+    )
+
+
+def test_a_near_miss_is_refused() -> None:
+    text = "Ivan Timofeev directs the Russian International Affairs Council.\n"
+    assert answer("How old is Ivan Timofeev?", [passage_of(text)]) == (REFUSAL, [])
+
+
+def test_a_source_shows_the_passage_around_its_quote() -> None:
+    text = "First sentence here.\n\nThe quoted sentence is this one. A third one follows.\n"
+    source = passage_of(text)
+    start = text.index("The quoted")
+    citation = Citation.from_passage(
+        1, source, start, start + len("The quoted sentence is this one.")
+    )
+    excerpt = excerpt_around(citation, [source])
+    assert (
+        excerpt.text
+        == "First sentence here. ¶ The quoted sentence is this one. A third one follows."
+    )
+    assert excerpt.text[excerpt.quote_start : excerpt.quote_end] == citation.quote
+    assert excerpt_around(citation, []).text == citation.quote
+
+
+def test_a_sentence_going_on_about_the_best_one_is_quoted_with_it() -> None:
+    text = (
+        'In Georgia, the "foreign agent" law has come into effect despite protests. According to '
+        "the law, organizations funded from abroad must register.\n"
+    )
+    _, citations = answer("What does Georgia's foreign agent law require?", [passage_of(text)])
+    assert [c.quote[:20] for c in citations] == ['In Georgia, the "for', "According to the law"]
+
+
+def test_the_search_leaves_out_the_words_framing_a_question() -> None:
+    from assistant.answering.matching import search_text
+
+    assert search_text("Which outlet interviewed Ivan Timofeev?") == "Which outlet Ivan Timofeev?"
+    assert search_text("Who was interviewed?") == "Who was interviewed?"  # nothing left otherwise
