@@ -119,7 +119,7 @@ def crash_before_the_final_bump(kb: KnowledgeBase, paths: list[Path]) -> None:
     store_type = type(kb.store)
     original = store_type.bump_revision
 
-    def killed(self: object, *_: object) -> None:
+    def killed(self: object) -> None:
         raise KeyboardInterrupt  # stands in for kill -9: nothing after it runs
 
     store_type.bump_revision = killed  # type: ignore[method-assign]

@@ -57,7 +57,7 @@ def contents(home: Path) -> dict[str, list[str]]:
 KILLED_AT_THE_BUMP = """
 import os, signal, sys
 from vectorstore.search.store import ChromaStore
-ChromaStore.bump_revision = lambda self, *_: os.kill(os.getpid(), signal.SIGKILL)
+ChromaStore.bump_revision = lambda self: os.kill(os.getpid(), signal.SIGKILL)
 from assistant.cli.app import main
 sys.argv = ["assistant", "ingest", sys.argv[1]]
 main()
