@@ -306,34 +306,3 @@ def test_python_dash_m_is_the_same_program() -> None:
     assert shown.returncode == 0
     for command in ("ingest", "ask", "search", "status"):
         assert command in shown.stdout
-
-
-def test_an_index_an_older_version_stored_is_noted_until_it_is_ingested_again(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """After an upgrade the index still holds what the older version derived (its chunks,
-    speakers, outlets): ask says so on stderr until an ingest brings the articles up to date.
-    Two ways an index is older: chunked otherwise, or written before chunkings were recorded."""
-    from assistant.service import open_knowledge_base
-    from assistant.settings import Settings
-
-    question = ["ask", "What does Russia claim about South Caucasus Railways?", "--no-llm"]
-    assert "older version" not in runner.invoke(app, question).stderr
-
-    monkeypatch.setenv("ASSISTANT_CHUNK_TOKENS", "150")  # this "version" chunks otherwise
-    noted = runner.invoke(app, question)
-    assert (
-        noted.exit_code == 0
-        and "note: some articles in the index were stored by an older version" in noted.stderr
-    )
-    assert runner.invoke(app, ["ingest"]).exit_code == 0
-    assert "older version" not in runner.invoke(app, question).stderr
-
-    monkeypatch.delenv("ASSISTANT_CHUNK_TOKENS")
-    assert runner.invoke(app, ["ingest"]).exit_code == 0  # back to this version's chunking
-    assert "older version" not in runner.invoke(app, question).stderr
-    store = open_knowledge_base(Settings(home=home)).store
-    store.chunks.modify(metadata={"embedding_model": store.embedding_model, "revision": "old"})
-    assert "older version" in runner.invoke(app, question).stderr  # recorded no chunkings
-    assert runner.invoke(app, ["ingest"]).exit_code == 0
-    assert "older version" not in runner.invoke(app, question).stderr

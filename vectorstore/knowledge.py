@@ -149,15 +149,6 @@ class KnowledgeBase:
             kb = cls.open(layout, embeddings, model_id, chunking)
             return kb, kb._update(collected, progress=progress)
 
-    def outdated(self) -> bool:
-        """Whether some stored articles were chunked otherwise than this version chunks them
-        (or by a version that did not record how): their speakers, outlets and chunks are
-        those of the older version until they are ingested again."""
-        chunkings = self.store.chunkings
-        if chunkings is None:
-            return not self.is_empty()
-        return bool(chunkings - {self.chunking.fingerprint})
-
     def is_empty(self) -> bool:
         return self.store.counts()[1] == 0
 

@@ -102,16 +102,9 @@ def update_store(
     for article_id in pruned:
         store.remove_article(article_id)
         report.removed += 1
-    rechunked = {article.id for article in todo}
-    chunkings = {
-        a.chunking for a in manifest.values() if a.id not in rechunked and a.id not in pruned
-    }
-    chunkings |= {fingerprint} if todo else set()
     if report.changed or interrupted:
-        store.bump_revision(chunkings)
+        store.bump_revision()
         report.revised = True
-    elif store.chunkings != chunkings:
-        store.record_chunkings(chunkings)
     report.seconds = time.perf_counter() - began
     return report
 

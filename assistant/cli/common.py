@@ -15,24 +15,12 @@ if TYPE_CHECKING:
     from vectorstore.knowledge import KnowledgeBase, Progress
 
 
-def open_kb(answering: bool = False) -> tuple[Settings, KnowledgeBase]:
-    """The settings and the knowledge base they name. `answering` (ask, search, chat, eval):
-    say on stderr when the index holds articles an older version stored."""
+def open_kb() -> tuple[Settings, KnowledgeBase]:
     from assistant.service import open_knowledge_base
     from assistant.settings import load_settings
 
     settings = load_settings()
-    kb = open_knowledge_base(settings)
-    if answering and kb.outdated():
-        sys.stderr.write(f"note: {OUTDATED}\n")
-    return settings, kb
-
-
-OUTDATED = (
-    "some articles in the index were stored by an older version of assistant, so their "
-    "chunks, speakers and outlets are as it found them — `assistant ingest` on their files "
-    "(no path: the bundled seeds) updates them; unchanged articles are not embedded again"
-)
+    return settings, open_knowledge_base(settings)
 
 
 @contextmanager

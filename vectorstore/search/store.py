@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -35,8 +35,6 @@ _PAGE = 2000
 # A revision starting with this marks a write in progress, or one that was interrupted: a
 # lexical index built meanwhile may miss what that write stored, so it is never trusted.
 WRITING = "writing-"
-# The chunks collection's record of the chunking fingerprints its articles were stored with.
-CHUNKINGS = "chunkings"
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -175,32 +173,13 @@ class ChromaStore:
         """Say a write has begun: until `bump_revision`, no lexical index is trusted."""
         self._set_revision(WRITING + uuid.uuid4().hex)
 
-    def bump_revision(self, chunkings: Iterable[str] | None = None) -> None:
-        """Say the store has changed and no write is in progress; `chunkings`: the chunking
-        fingerprints its articles were now stored with (kept as they were when None)."""
-        self._set_revision(uuid.uuid4().hex, chunkings)
-
-    @property
-    @_translated
-    def chunkings(self) -> set[str] | None:
-        """The chunking fingerprints of the stored articles as the last ingest recorded them;
-        None for an index that an earlier version wrote, which recorded none."""
-        current = self.client.get_collection(CHUNKS, embedding_function=None)
-        recorded = (current.metadata or {}).get(CHUNKINGS)
-        return set(str(recorded).split()) if recorded is not None else None
-
-    def record_chunkings(self, chunkings: Iterable[str]) -> None:
-        """Record the chunking fingerprints the stored articles have, revision unchanged."""
-        self._set_revision(self.revision, chunkings)
+    def bump_revision(self) -> None:
+        """Say the store has changed and no write is in progress."""
+        self._set_revision(uuid.uuid4().hex)
 
     @_translated
-    def _set_revision(self, revision: str, chunkings: Iterable[str] | None = None) -> None:
-        current = self.client.get_collection(CHUNKS, embedding_function=None).metadata or {}
-        recorded = current.get(CHUNKINGS) if chunkings is None else " ".join(sorted(chunkings))
-        metadata = {"embedding_model": self.embedding_model, "revision": revision}
-        self.chunks.modify(
-            metadata=metadata if recorded is None else {**metadata, CHUNKINGS: recorded}
-        )
+    def _set_revision(self, revision: str) -> None:
+        self.chunks.modify(metadata={"embedding_model": self.embedding_model, "revision": revision})
 
     @_translated
     def manifest(self) -> dict[str, StoredArticle]:
