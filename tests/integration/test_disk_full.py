@@ -36,7 +36,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ASSISTANT_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "assistant", *args], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "assistant", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,  # a command that hangs on a full disk fails here instead of stalling CI
     )
 
 
