@@ -117,10 +117,6 @@ def ensure_articles(kb: KnowledgeBase, progress: Progress | None = None) -> Inge
 
 def indexed_articles(kb: KnowledgeBase, chosen: ArticleFilter) -> list[StoredArticle]:
     """The indexed articles the filter admits, by id."""
-    if chosen.since and chosen.until and chosen.since > chosen.until:
-        raise InputError(
-            f"--since {chosen.since} is after --until {chosen.until}", "swap the two dates"
-        )
     return list_articles(kb.store, chosen)
 
 
@@ -188,17 +184,7 @@ def search(
     settings: Settings | None = None,
 ) -> list[Passage]:
     """The k best passages in the scope, newer first as the settings' recency says."""
-    return _retrieve(kb, check_question(query), k, mode, scope, settings)
-
-
-def _retrieve(
-    kb: KnowledgeBase,
-    query: str,
-    k: int,
-    mode: Mode = "hybrid",
-    scope: Scope | None = None,
-    settings: Settings | None = None,
-) -> list[Passage]:
+    query = check_question(query)
     scope = scope or Scope()
     check_scope(kb, scope.filters)
     return kb.search(
@@ -284,7 +270,7 @@ def ask(
     # Without an LLM, the search leaves out the words framing the question ("interviewed"):
     # the quoted sentence must hold the subject. A model is given the question's passages as is.
     query = search_query or (search_text(question) if extractive else question)
-    passages = _retrieve(kb, query, top, scope=scope, settings=settings)
+    passages = search(kb, query, top, scope=scope, settings=settings)
     retrieved = time.perf_counter()
     candidates = score_sentences(question, passages, kb.idf, kb.embed_texts)
     min_support = settings.retrieval.min_support

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
+from assistant.cli.filtering import Outlet, Since, Until
 from assistant.cli.options import AsJSON as AsJson
 
 articles_app = typer.Typer(
@@ -14,30 +14,6 @@ articles_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-Outlets = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--outlet", metavar="NAME", help="Only this outlet (case-insensitive; repeat for more)."
-    ),
-]
-Since = Annotated[
-    datetime | None,
-    typer.Option(
-        "--since",
-        formats=["%Y-%m-%d"],
-        metavar="DATE",
-        help="Published on or after DATE (YYYY-MM-DD).",
-    ),
-]
-Until = Annotated[
-    datetime | None,
-    typer.Option(
-        "--until",
-        formats=["%Y-%m-%d"],
-        metavar="DATE",
-        help="Published on or before DATE (YYYY-MM-DD).",
-    ),
-]
 Contains = Annotated[
     str | None,
     typer.Option("--contains", metavar="TEXT", help="Only titles or ids holding TEXT."),
@@ -48,7 +24,7 @@ Contains = Annotated[
 def articles(
     ctx: typer.Context,
     as_json: AsJson = False,
-    outlet: Outlets = None,
+    outlet: Outlet = None,
     since: Since = None,
     until: Until = None,
     contains: Contains = None,
@@ -68,7 +44,7 @@ def articles(
 @articles_app.command("list")
 def list_articles(
     as_json: AsJson = False,
-    outlet: Outlets = None,
+    outlet: Outlet = None,
     since: Since = None,
     until: Until = None,
     contains: Contains = None,
@@ -76,14 +52,13 @@ def list_articles(
     """List the indexed articles: id, title, outlet, date, chunks, characters, source."""
     from assistant.cli.common import open_kb
     from assistant.cli.render import print_json, render_article_list, stderr, stdout
+    from assistant.scope import make_scope
     from assistant.service import indexed_articles
     from vectorstore.search.manifest import ArticleFilter, describe
 
+    dates = make_scope(since=since, until=until, outlets=outlet or []).filters
     chosen = ArticleFilter(
-        outlets=tuple(outlet or ()),
-        since=since.date() if since else None,
-        until=until.date() if until else None,
-        contains=contains,
+        outlets=dates.outlets, since=dates.since, until=dates.until, contains=contains
     )
     _, kb = open_kb()
     found = indexed_articles(kb, chosen)
