@@ -14,13 +14,8 @@ import pytest
 
 from assistant.answering.answer import Answer, Citation
 from assistant.evaluation.metrics import CaseResult, EvalReport, Regression, compare
-from assistant.evaluation.report_html import (
-    RunInfo,
-    case_change,
-    git_commit,
-    highlighted,
-    render_report,
-)
+from assistant.evaluation.report_cases import case_change, highlighted
+from assistant.evaluation.report_html import RunInfo, git_commit, render_report
 from tests.conftest import REPO
 from vectorstore.search.retrieval import Passage
 
