@@ -33,8 +33,8 @@ from vectorstore.ingest.collection import collect
 from vectorstore.knowledge import IngestReport, KnowledgeBase, Layout, Progress
 from vectorstore.search.filters import Filters, outlet_key
 from vectorstore.search.manifest import ArticleFilter, ArticleText, list_articles, read_article
+from vectorstore.search.records import StoredArticle
 from vectorstore.search.retrieval import Mode, Passage, Recency
-from vectorstore.search.store import StoredArticle
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

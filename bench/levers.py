@@ -35,8 +35,8 @@ from retrieval import (
 from vectorstore.ingest.chunking import ChunkingConfig
 from vectorstore.ingest.text import sentence_spans
 from vectorstore.knowledge import KnowledgeBase
+from vectorstore.search.records import StoredChunk
 from vectorstore.search.retrieval import RRF_K, reciprocal_rank_fusion
-from vectorstore.search.store import StoredChunk
 
 POOL = 100
 FUSED = 50  # what the product fuses from each list

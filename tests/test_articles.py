@@ -17,7 +17,8 @@ from assistant.cli.render import render_article_list
 from vectorstore.errors import IndexLocked, UnknownArticle
 from vectorstore.ingest.articles import Article
 from vectorstore.knowledge import KnowledgeBase
-from vectorstore.search.store import WRITING, StoredArticle
+from vectorstore.search.records import StoredArticle
+from vectorstore.search.store import WRITING
 
 runner = CliRunner()
 SEED_IDS = [

@@ -306,3 +306,36 @@ def test_python_dash_m_is_the_same_program() -> None:
     assert shown.returncode == 0
     for command in ("ingest", "ask", "search", "status"):
         assert command in shown.stdout
+
+
+def test_articles_an_older_version_stored_are_noted_until_ingested_again(home: Path) -> None:
+    """After an upgrade the index keeps what the older version derived (its chunks, speakers,
+    outlets), since asking never re-ingests: ask, search and status say so until an ingest
+    brings those articles up to date."""
+    from assistant.service import open_knowledge_base
+    from assistant.settings import Settings
+
+    question = ["ask", "What does Russia claim about South Caucasus Railways?", "--no-llm"]
+    assert "older version" not in runner.invoke(app, question).stderr
+    store = open_knowledge_base(Settings(home=home)).store
+    stored = store.articles.get(include=["metadatas"])
+    older = dict(stored["metadatas"][0])
+    older["chunking"] = older["chunking"].replace(":v3", ":v2")  # as the older version wrote it
+    store.articles.update(ids=[stored["ids"][0]], metadatas=[older])
+
+    noted = runner.invoke(app, question)
+    assert noted.exit_code == 0
+    assert "note: 1 article in the index were stored by an older version" not in noted.stderr
+    assert "note: 1 article in the index was stored by an older version" in noted.stderr
+    assert "`assistant ingest`" in noted.stderr
+    searched = runner.invoke(app, ["search", "South Caucasus Railways", "--json"])
+    assert searched.exit_code == 0 and json.loads(searched.stdout)["results"]  # stdout stays JSON
+    assert "older version" in searched.stderr
+    shown = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert shown["index"]["articles_outdated"] == 1
+
+    updated = runner.invoke(app, ["ingest"])
+    assert updated.exit_code == 0 and "1 updated" in updated.stdout, updated.stdout
+    assert "older version" not in runner.invoke(app, question).stderr
+    shown = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert shown["index"]["articles_outdated"] == 0

@@ -35,6 +35,7 @@ from vectorstore.search.connection import (
 )
 from vectorstore.search.filters import Filters
 from vectorstore.search.lexical import LexicalIndex
+from vectorstore.search.records import StoredArticle
 from vectorstore.search.retrieval import (
     CANDIDATES,
     Mode,
@@ -44,7 +45,7 @@ from vectorstore.search.retrieval import (
     fuse,
     to_passages,
 )
-from vectorstore.search.store import WRITING, ChromaStore, StoredArticle
+from vectorstore.search.store import WRITING, ChromaStore
 from vectorstore.storing import IngestReport, Progress, check_dimension, update_store
 
 if TYPE_CHECKING:
@@ -151,6 +152,12 @@ class KnowledgeBase:
 
     def is_empty(self) -> bool:
         return self.store.counts()[1] == 0
+
+    def outdated(self) -> int:
+        """How many stored articles an older version (or other chunk settings) stored: their
+        chunks, speakers and outlets stay as that version found them until they are ingested
+        again, since asking never re-ingests."""
+        return self.store.chunked_otherwise(self.chunking.fingerprint)
 
     def ingest(
         self,
@@ -317,6 +324,7 @@ class KnowledgeBase:
             "embedding_model": self.store.embedding_model,
             "chunking": self.chunking.fingerprint,
             "articles": articles,
+            "articles_outdated": self.outdated(),  # stored by an older version: ingest updates
             "chunks": chunks,
         }
 

@@ -21,7 +21,8 @@ from vectorstore.ingest.articles import Article, Doubt, Skipped, doubts
 from vectorstore.ingest.chunking import Chunk, ChunkingConfig, split_into_chunks
 from vectorstore.ingest.collection import Collected
 from vectorstore.search.lexical import lexical_text
-from vectorstore.search.store import WRITING, ChromaStore, StoredArticle
+from vectorstore.search.records import StoredArticle
+from vectorstore.search.store import WRITING, ChromaStore
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

@@ -50,7 +50,7 @@ def ask(
 
     scope = scope_from(since, until, outlet, article, dated_only, as_of)
     question = check_question(from_stdin_if_dash(question))
-    settings, kb = open_kb()
+    settings, kb = open_kb(answering=True)
     with ingest_progress("Ingesting the bundled seeds") as progress:
         ensure_articles(kb, progress=progress)
     console = stdout()

@@ -37,7 +37,7 @@ def chat(
     from assistant.service import ensure_articles
 
     scope = scope_from(since, until, outlet, article, dated_only, as_of)
-    settings, kb = open_kb()
+    settings, kb = open_kb(answering=True)
     ensure_articles(kb)
     k = k or settings.retrieval.top_k
     session = ChatSession(k=k, use_llm=settings.llm.configured and not no_llm, scope=scope)

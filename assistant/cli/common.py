@@ -15,12 +15,29 @@ if TYPE_CHECKING:
     from vectorstore.knowledge import KnowledgeBase, Progress
 
 
-def open_kb() -> tuple[Settings, KnowledgeBase]:
+def open_kb(answering: bool = False) -> tuple[Settings, KnowledgeBase]:
+    """The settings and the knowledge base they name. `answering` (ask, search, chat, eval):
+    say on stderr when the index holds articles an older version stored."""
     from assistant.service import open_knowledge_base
     from assistant.settings import load_settings
 
     settings = load_settings()
-    return settings, open_knowledge_base(settings)
+    kb = open_knowledge_base(settings)
+    outdated = kb.outdated() if answering else 0
+    if outdated:
+        sys.stderr.write(f"note: {outdated_note(outdated)}\n")
+    return settings, kb
+
+
+def outdated_note(count: int) -> str:
+    """What to do about articles an older version (or other chunk settings) stored."""
+    articles = "1 article in the index was" if count == 1 else f"{count} articles in the index were"
+    return (
+        f"{articles} stored by an older version of assistant or with other "
+        "chunk settings, so their chunks, speakers and outlets are as that version found them; "
+        "`assistant ingest` on their files (no path: the bundled seeds) updates them, and "
+        "unchanged articles are not embedded again"
+    )
 
 
 @contextmanager

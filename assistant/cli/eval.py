@@ -61,7 +61,7 @@ def evaluate(
             raise InputError(
                 f"Cannot read the baseline {baseline}", "give a file written by --save-baseline"
             ) from error
-    settings, kb = open_kb()
+    settings, kb = open_kb(answering=True)
     ensure_articles(kb)
     with task_progress("Evaluating", len(cases)) as progress:
         report = run_eval(

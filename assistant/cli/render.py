@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from assistant.evaluation.metrics import EvalReport, Regression
     from vectorstore.search.manifest import ArticleText
-    from vectorstore.search.store import StoredArticle
+    from vectorstore.search.records import StoredArticle
 
 # What JSON leaves raw with ensure_ascii=False but a terminal may still act on.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")

@@ -53,7 +53,7 @@ def search(
     scope = make_scope(**options)  # checked before anything is opened or read
     if query is not None:
         query = check_question(from_stdin_if_dash(query))
-    settings, kb = open_kb()
+    settings, kb = open_kb(answering=True)
     top = k or settings.retrieval.top_k
     if batch is not None:
         lines = batch.read_text(encoding="utf-8", errors="replace").splitlines()

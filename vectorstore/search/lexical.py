@@ -27,7 +27,7 @@ from vectorstore.search.filters import UNDATED, Filters
 if TYPE_CHECKING:
     import numpy as np
 
-    from vectorstore.search.store import StoredChunk
+    from vectorstore.search.records import StoredChunk
 
 _META = "meta.json"
 # Bumped whenever text.terms() changes, so indexes built with the old terms are rebuilt.

@@ -10,7 +10,8 @@ from typing import Any
 
 from vectorstore.errors import UnknownArticle
 from vectorstore.search.filters import outlet_key
-from vectorstore.search.store import ChromaStore, StoredArticle
+from vectorstore.search.records import StoredArticle
+from vectorstore.search.store import ChromaStore
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 

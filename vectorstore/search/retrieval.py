@@ -8,7 +8,7 @@ from datetime import date
 from typing import Literal
 
 from vectorstore.ingest.attribution import SpeakerSpan, speaker_of
-from vectorstore.search.store import StoredChunk
+from vectorstore.search.records import StoredChunk
 
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from vectorstore.errors import (
@@ -21,11 +20,16 @@ from vectorstore.errors import (
     KnowledgeBaseError,
 )
 from vectorstore.ingest.articles import Article
-from vectorstore.ingest.attribution import SpeakerSpan, decode_speakers, encode_speakers
 from vectorstore.ingest.chunking import Chunk
 from vectorstore.search.connection import local_error, server_error, within
-from vectorstore.search.dates import day_of
-from vectorstore.search.filters import UNDATED
+from vectorstore.search.records import (
+    StoredArticle,
+    StoredChunk,
+    article_metadata,
+    chunk_metadata,
+    stored_article,
+    stored_chunk,
+)
 
 CHUNKS = "chunks"
 ARTICLES = "articles"
@@ -37,41 +41,6 @@ _PAGE = 2000
 WRITING = "writing-"
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """What the manifest knows of an ingested article. Indexes written by earlier versions
-    did not record `characters` and `removed` (the number of lines cleaning removed): None."""
-
-    id: str
-    content_hash: str
-    chunking: str
-    source: str
-    title: str = ""
-    outlet: str | None = None
-    published: str | None = None
-    url: str | None = None
-    chunks: int = 0
-    characters: int | None = None
-    removed: int | None = None
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as stored, with its article's metadata."""
-
-    id: str
-    article_id: str
-    text: str
-    start: int
-    end: int
-    title: str
-    outlet: str | None
-    published: str | None
-    url: str | None
-    day: int | None = None  # the stored day number; None when stored before days were
-    speakers: tuple[SpeakerSpan, ...] = ()  # none when stored before speakers were found
 
 
 def _translated(method: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -187,8 +156,14 @@ class ChromaStore:
         found = {}
         for ids, _, metadatas in self._pages(self.articles, ["metadatas"]):
             for article_id, meta in zip(ids, metadatas, strict=True):
-                found[article_id] = _stored_article(article_id, meta)
+                found[article_id] = stored_article(article_id, meta)
         return found
+
+    @_translated
+    def chunked_otherwise(self, fingerprint: str) -> int:
+        """How many stored articles were chunked with another fingerprint than `fingerprint`
+        (by an older version, or other chunk settings)."""
+        return len(self.articles.get(where={"chunking": {"$ne": fingerprint}}, include=[])["ids"])
 
     @_translated
     def find_articles(self, ids: Sequence[str]) -> dict[str, StoredArticle]:
@@ -197,7 +172,7 @@ class ChromaStore:
             return {}
         found = self.articles.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])
         return {
-            article_id: _stored_article(article_id, meta)
+            article_id: stored_article(article_id, meta)
             for article_id, meta in zip(found["ids"], found["metadatas"], strict=True)
         }
 
@@ -233,14 +208,14 @@ class ChromaStore:
                 ids=[chunk.id for chunk in chunks],
                 documents=[chunk.text for chunk in chunks],
                 embeddings=[list(vector) for vector in vectors],
-                metadatas=[_chunk_metadata(article, chunk) for chunk in chunks],
+                metadatas=[chunk_metadata(article, chunk) for chunk in chunks],
             )
         self._replace_removed_lines(article, vector)
         self.articles.upsert(
             ids=[article.id],
             documents=[article.text],
             embeddings=[vector],
-            metadatas=[_article_metadata(article, chunking, len(chunks))],
+            metadatas=[article_metadata(article, chunking, len(chunks))],
         )
 
     def _replace_removed_lines(self, article: Article, vector: list[float]) -> None:
@@ -294,7 +269,7 @@ class ChromaStore:
             return {}
         found = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
         return {
-            chunk_id: _stored_chunk(chunk_id, document, meta)
+            chunk_id: stored_chunk(chunk_id, document, meta)
             for chunk_id, document, meta in zip(
                 found["ids"], found["documents"], found["metadatas"], strict=True
             )
@@ -303,7 +278,7 @@ class ChromaStore:
     def iter_chunks(self) -> Iterator[StoredChunk]:
         for ids, documents, metadatas in self._pages(self.chunks, ["documents", "metadatas"]):
             for chunk_id, document, meta in zip(ids, documents, metadatas, strict=True):
-                yield _stored_chunk(chunk_id, document, meta)
+                yield stored_chunk(chunk_id, document, meta)
 
     @_translated
     def article_text(self, article_id: str) -> str | None:
@@ -335,75 +310,6 @@ class ChromaStore:
     @_translated
     def _page(self, collection: Any, include: list[str], offset: int) -> Any:
         return collection.get(include=include, limit=_PAGE, offset=offset)
-
-
-def _described(article: Article) -> dict[str, Any]:
-    """The article's metadata as Chroma stores it (no None values)."""
-    return {
-        "title": article.title,
-        "outlet": article.outlet or "",
-        "published": article.published or "",
-        "url": article.url or "",
-    }
-
-
-def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
-    day = day_of(article.published)
-    return {
-        **_described(article),
-        "day": day.toordinal() if day else UNDATED,  # so Chroma can filter a range of dates
-        "article_id": article.id,
-        "start": chunk.start,
-        "end": chunk.end,
-        "index": chunk.index,
-        "tokens": chunk.tokens,
-        "speakers": encode_speakers(chunk.speakers),  # JSON: Chroma keeps scalars only
-    }
-
-
-def _article_metadata(article: Article, chunking: str, chunk_count: int) -> dict[str, Any]:
-    return {
-        **_described(article),
-        "source": article.source,
-        "content_hash": article.content_hash,
-        "chunking": chunking,
-        "chunks": chunk_count,
-        "characters": len(article.text),
-        "removed": len(article.removed),
-    }
-
-
-def _stored_article(article_id: str, meta: dict[str, Any]) -> StoredArticle:
-    characters, removed = meta.get("characters"), meta.get("removed")
-    return StoredArticle(
-        id=article_id,
-        content_hash=str(meta.get("content_hash", "")),
-        chunking=str(meta.get("chunking", "")),
-        source=str(meta.get("source", "")),
-        title=str(meta.get("title", "")),
-        outlet=meta.get("outlet") or None,
-        published=meta.get("published") or None,
-        url=meta.get("url") or None,
-        chunks=int(meta.get("chunks") or 0),
-        characters=None if characters is None else int(characters),
-        removed=None if removed is None else int(removed),
-    )
-
-
-def _stored_chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> StoredChunk:
-    return StoredChunk(
-        id=chunk_id,
-        article_id=str(meta["article_id"]),
-        text=document,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        title=str(meta.get("title", "")),
-        outlet=meta.get("outlet") or None,
-        published=meta.get("published") or None,
-        url=meta.get("url") or None,
-        day=int(meta["day"]) if "day" in meta else None,
-        speakers=decode_speakers(meta.get("speakers")),
-    )
 
 
 def _mean_vector(vectors: Sequence[Sequence[float]]) -> list[float]:
