@@ -31,6 +31,7 @@ ENVIRONMENT: dict[str, tuple[tuple[str, ...], ...]] = {
     "ASSISTANT_EMBEDDING_MODEL": (("embedding", "model"),),
     "ASSISTANT_EMBEDDING_URL": (("embedding", "url"),),
     "ASSISTANT_EMBEDDING_API_KEY": (("embedding", "api_key"),),
+    "ASSISTANT_EMBEDDING_THREADS": (("embedding", "threads"),),
     "ASSISTANT_EMBEDDING_BATCH_SIZE": (("embedding", "batch_size"),),
     "ASSISTANT_EMBEDDING_CONCURRENCY": (("embedding", "concurrency"),),
     "ASSISTANT_CHUNK_TOKENS": (("chunking", "max_tokens"),),

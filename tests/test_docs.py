@@ -47,6 +47,7 @@ SAMPLES = {
     "ASSISTANT_EMBEDDING_MODEL": ("text-embedding-3-small", "text-embedding-3-small"),
     "ASSISTANT_EMBEDDING_URL": ("http://127.0.0.1:2/v1", "http://127.0.0.1:2/v1"),
     "ASSISTANT_EMBEDDING_API_KEY": ("ek-x", "ek-x"),
+    "ASSISTANT_EMBEDDING_THREADS": ("1", 1),
     "ASSISTANT_EMBEDDING_BATCH_SIZE": ("8", 8),
     "ASSISTANT_EMBEDDING_CONCURRENCY": ("3", 3),
     "ASSISTANT_CHUNK_TOKENS": ("100", 100),

