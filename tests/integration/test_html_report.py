@@ -48,6 +48,8 @@ FLAGS = [
     "--disable-sync",
 ]
 runner = CliRunner()
+# The report is built once (an eval of the golden set) and read by every test here: one worker.
+pytestmark = pytest.mark.xdist_group("html-report")
 
 
 def find_chromium() -> str | None:
