@@ -1,14 +1,18 @@
 """How long the test suite takes: runs it once and prints the wall time and the slowest tests.
 
     .venv/bin/python bench/suite.py            # as `pytest` runs it (parallel, see pyproject)
-    .venv/bin/python bench/suite.py -p no:xdist  # in one process, for comparison
+    .venv/bin/python bench/suite.py -n 0       # in one process, for comparison
 
 The suite should stay under 3 minutes on a quiet 2-core machine (issue 12); a busy machine
-takes longer, so compare runs made under the same conditions. Extra arguments go to pytest.
+takes longer, so compare runs made under the same conditions. The CPU seconds it prints (pytest
+and every process it waited for) vary far less with the machine's load than the wall time:
+the wall time on a quiet machine is at least that divided by its cores. Extra arguments go
+to pytest.
 """
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
 import time
@@ -26,7 +30,10 @@ def main() -> int:
     slowest = lines.index(next(line for line in lines if "slowest" in line)) if lines else 0
     print("\n".join(lines[slowest : slowest + 12]))
     print(lines[-1] if lines else done.stderr.strip())
-    print(f"suite: {seconds:.0f} s wall ({seconds / 60:.1f} min), exit {done.returncode}")
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = used.ru_utime + used.ru_stime
+    wall = f"{seconds:.0f} s wall ({seconds / 60:.1f} min)"
+    print(f"suite: {wall}, {cpu:.0f} s CPU, exit {done.returncode}")
     return done.returncode
 
 
