@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.answer import REFUSAL, Citation, excerpt_around
-from assistant.answering.extractive import answer_extractively, is_statement, score_sentences
+from assistant.answering.extractive import answer_extractively, score_sentences
 from assistant.answering.matching import read_question
+from assistant.answering.sentences import is_statement
 from tests.fakes import HashEmbeddings
 from vectorstore.search.retrieval import Passage
 
@@ -180,3 +181,37 @@ def test_the_search_leaves_out_the_words_framing_a_question() -> None:
 
     assert search_text("Which outlet interviewed Ivan Timofeev?") == "Which outlet Ivan Timofeev?"
     assert search_text("Who was interviewed?") == "Who was interviewed?"  # nothing left otherwise
+
+
+def test_an_interview_answer_is_about_the_question_put_just_before_it() -> None:
+    text = (
+        "Port director Ana Lima spoke to Harbour News about Vigo.\n"
+        "– How do you assess the outcome of the Vigo port summit?\n"
+        "– It was a landmark event, and the port will gain from it."
+    )
+    _, citations = answer(
+        "How does Lima assess the outcome of the Vigo port summit?", [passage_of(text)]
+    )
+    assert [c.quote for c in citations] == [
+        "– It was a landmark event, and the port will gain from it."
+    ]
+
+
+def test_a_reply_takes_the_question_only_when_it_opens_the_line_after_it() -> None:
+    from assistant.answering.sentences import quotable_sentences
+
+    text = "Is the port open?\nYes, the port opens daily at six. Ships wait outside the harbour."
+    found = quotable_sentences([passage_of(text)])
+    assert [s.answers for s in found] == ["Is the port open?", ""]
+
+
+def test_a_lowercase_question_word_the_articles_only_write_capitalised_is_a_name() -> None:
+    from assistant.answering.matching import with_names_written
+
+    texts = ["Dredging began. Critic Bo Dahl visited Vigo, where the dredging stopped."]
+    asked = with_names_written(read_question("what did dahl say about dredging in vigo"), texts)
+    # "Dredging" is capitalised only where it opens a sentence
+    assert asked.names == {"dahl", "vigo"}
+    # a name must be written as one: "Vigo", not "vigo"
+    assert asked.found("Dahl stayed in Vigo") >= {"dahl", "vigo"}
+    assert not asked.found("vigo") & {"vigo"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -155,6 +155,37 @@ def read_question(question: str) -> Question:
         acronyms=frozenset(_abbreviations(question)) & frozenset(question_terms),
         full_names=tuple(_full_names(question)),
     )
+
+
+def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
+    """The question with the words it writes in lower case that the texts only ever write
+    capitalised, inside a sentence, taken as names ("what did shoigu say about ukraine")."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for found in _RUNNING_WORD.finditer(text):
+            word = found[0]
+            if word[:1].isupper():
+                if not _opens_sentence(text, found.start()):
+                    capitalised.update(canonical(t) for t in terms(word))
+            else:
+                lower.update(canonical(t) for t in terms(word))
+    written = {t for t in asked.terms if t in capitalised - lower} - asked.names
+    if not written:
+        return asked
+    return replace(asked, names=asked.names | written)
+
+
+_RUNNING_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` opens a sentence or line ("Blackouts began …"): its
+    capital says nothing about it being a name."""
+    at = start - 1
+    while at >= 0 and text[at] != "\n" and (text[at].isspace() or text[at] in "\"“”«»'‘’(–—-"):
+        at -= 1
+    return at < 0 or text[at] in ".!?:;\n"
 
 
 def search_text(question: str) -> str:
