@@ -215,3 +215,26 @@ def test_a_lowercase_question_word_the_articles_only_write_capitalised_is_a_name
     # a name must be written as one: "Vigo", not "vigo"
     assert asked.found("Dahl stayed in Vigo") >= {"dahl", "vigo"}
     assert not asked.found("vigo") & {"vigo"}
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        # "what date" wants a calendar date; "today" is none
+        ("On what date did the port close?", "The port closed today, the mayor said.", False),
+        ("On what date did the port close?", "The port closed on 3 May 2021.", True),
+        ("When did the port close?", "The port closed today, the mayor said.", True),
+        # a date before a noun dates that thing, not what the question asks about
+        ("On what date did the port close?", "It follows a 3 May 2021 ruling on the port.", False),
+        (
+            "When did the court rule on the port?",
+            "It follows a 3 May 2021 ruling on the port.",
+            True,
+        ),
+        ("In which year did demand peak?", "Demand reached its 2006 peak again.", True),
+    ],
+)
+def test_a_date_answers_only_when_it_dates_what_is_asked(
+    question: str, sentence: str, answers: bool
+) -> None:
+    assert read_question(question).holds_answer(sentence) is answers

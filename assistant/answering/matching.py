@@ -54,6 +54,7 @@ _AUXILIARIES = frozenset(
     "is are was were do does did has have had will would can could should may might must".split()  # noqa: SIM905
 )
 _DATE_KINDS = frozenset({"year", "date", "day", "month", "time"})
+_CALENDAR_KINDS = frozenset({"year", "date", "month"})
 _NUMBER_KINDS = frozenset(
     """number percentage percent share rate amount price cost figure toll total size population
     age gdp budget salary income revenue""".split()  # noqa: SIM905
@@ -85,13 +86,34 @@ _DATE = re.compile(
     r"|spring|summer|autumn|fall|winter|last (?:week|month|year)|next (?:week|month|year))\b",
     re.I,
 )
+# A calendar date: a year, or a day of a month.
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_CALENDAR = re.compile(
+    rf"\b(?:1[89]\d\d|20\d\d)s?\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}",
+    re.I,
+)
+# A date standing as an adjective before a noun: "a 26 December 2019 ruling", "the 2020 race".
+_DATE_PHRASE = (
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?"
+    rf"(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|(?:1[89]|20)\d\d)"
+)
+_ATTRIBUTIVE_DATE = re.compile(
+    rf"(?P<det>\b(?:a|an|the|its|his|her|their|this|that)\s+){_DATE_PHRASE}\s+"
+    r"(?!(?:and|or|but|to|in|on|at|of|for|by|with|from|when|as|was|is|were|are|has|had|will"
+    r"|would|after|before|until|since)\b)(?P<noun>[a-z][a-z-]{2,})\b",
+    re.I,
+)
 # A capitalised word, or a short word that may join the words of one name ("Bank of England").
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
 _JOINERS = frozenset({"of", "and", "for", "the", "on", "de", "&"})
 # Derivations share a stem at least this long ("member" in "membership").
 MIN_SHARED_STEM = 6
 
-Kind = Literal["number", "date", "name", "money"]
+# "when" wants a date ("last week" will do); "what date", "which year" a calendar date.
+Kind = Literal["number", "date", "calendar", "name", "money"]
 
 
 @dataclass(frozen=True)
@@ -130,12 +152,24 @@ class Question:
         if self.expects == "number":
             return bool(_NUMBER.search(text))
         if self.expects == "date":
-            return bool(_DATE.search(text))
+            return bool(_DATE.search(self._own_dates(text)))
+        if self.expects == "calendar":
+            return bool(_CALENDAR.search(self._own_dates(text)))
         if self.expects == "name":
             return bool(set(_name_terms(text)) - self.names - self.kind_terms)
         if self.expects == "money":
             return bool(_MONEY.search(text))
         return True
+
+    def _own_dates(self, text: str) -> str:
+        """The text without the dates that belong to something the question does not ask
+        about: "a 26 December 2019 ruling" dates a ruling, not a block."""
+
+        def keep(found: re.Match[str]) -> str:
+            noun = {canonical(t) for t in terms(found["noun"])}
+            return found[0] if noun & set(self.terms) else found["det"]
+
+        return _ATTRIBUTIVE_DATE.sub(keep, text)
 
 
 def read_question(question: str) -> Question:
@@ -263,6 +297,8 @@ def _expects(question: str, kind: list[str]) -> Kind | None:
         return "money"
     if _HOW_NUMBER.search(question) or kind_set & _NUMBER_KINDS:
         return "number"
+    if kind_set & _CALENDAR_KINDS:
+        return "calendar"
     if _WHEN.search(question) or kind_set & _DATE_KINDS:
         return "date"
     if _WHO.search(question) and not re.match(r"^\W*who (?:is|are|was|were)\b", question, re.I):
