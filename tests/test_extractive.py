@@ -238,3 +238,17 @@ def test_a_date_answers_only_when_it_dates_what_is_asked(
     question: str, sentence: str, answers: bool
 ) -> None:
     assert read_question(question).holds_answer(sentence) is answers
+
+
+def test_a_figure_for_another_case_does_not_answer_the_case_the_article_leaves_open() -> None:
+    text = (
+        "The robot drew blood from 31 volunteers.\n"
+        "For volunteers whose veins were easy to access, the success rate was 97%.\n"
+        "Next the team will improve success rates in patients with difficult veins."
+    )
+    question = "What was the success rate for patients with difficult veins?"
+    assert answer(question, [passage_of(text)])[1] == []
+    # with no sentence on difficult veins, the article draws no such line: the rate answers
+    plain = "\n".join(text.split("\n")[:2])
+    _, citations = answer("What was the robot's success rate for volunteers?", [passage_of(plain)])
+    assert [c.quote for c in citations] == [text.split("\n")[1]]
