@@ -252,3 +252,29 @@ def test_a_figure_for_another_case_does_not_answer_the_case_the_article_leaves_o
     plain = "\n".join(text.split("\n")[:2])
     _, citations = answer("What was the robot's success rate for volunteers?", [passage_of(plain)])
     assert [c.quote for c in citations] == [text.split("\n")[1]]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        ("What is the population of Georgia?", "Georgia has 3.7 million people.", True),
+        # a figure for names joined together is theirs together
+        ("What is the population of Georgia?", "Georgia and Armenia have 6.5 million.", False),
+        (
+            "How many troops does Georgia have?",
+            "Armenia, Georgia and Iran have 9,000 troops.",
+            False,
+        ),
+        (
+            "What is the joint population of Georgia and Armenia?",
+            "Georgia and Armenia have 6.5 million.",
+            True,
+        ),
+        # only a figure: what is not a number or an amount is not joined
+        ("Is Georgia a member?", "Georgia and Armenia are members.", True),
+    ],
+)
+def test_a_figure_for_names_joined_is_not_the_figure_of_one(
+    question: str, sentence: str, answers: bool
+) -> None:
+    assert read_question(question).holds_answer(sentence) is answers

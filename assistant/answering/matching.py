@@ -11,8 +11,10 @@ and diacritics ("Babaoğlu" = "Babaoglu"). Beyond that:
 - the words that frame a question rather than say what it is about do not have to be found:
   the kind of thing asked for ("which *outlet*", "in what *year*"), verbs of speaking
   ("interviewed", "spoke") and of holding a role ("what position does X *hold*");
-- what a question asks for constrains the answer: "how many" wants a number, "when" a date,
-  "who" or "which outlet" a name the question does not already give.
+- what a question asks for constrains the answer (`answer_kinds`): "how many" wants a number,
+  "when" a date, "who" or "which outlet" a name the question does not already give; a figure
+  for a name the question gives joined with one it does not ("Azerbaijan and Türkiye") is
+  theirs together, not the one asked for.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Literal
 
+from assistant.answering.answer_kinds import Kind, expected_kind, holds_kind
 from vectorstore.ingest.text import STOPWORDS, fold, is_name, terms, words
 
 # Countries renamed in living memory: either name finds the other. The only alias list.
@@ -53,67 +55,11 @@ _WH = frozenset({"what", "which"})
 _AUXILIARIES = frozenset(
     "is are was were do does did has have had will would can could should may might must".split()  # noqa: SIM905
 )
-_DATE_KINDS = frozenset({"year", "date", "day", "month", "time"})
-_CALENDAR_KINDS = frozenset({"year", "date", "month"})
-_NUMBER_KINDS = frozenset(
-    """number percentage percent share rate amount price cost figure toll total size population
-    age gdp budget salary income revenue""".split()  # noqa: SIM905
-)
-# "What is the population of …", "What was the robot's success rate …": the thing asked for.
-_WHAT_IS_THE = re.compile(r"\bwhat (?:is|was|are|were|will be) the ([^?]*)", re.I)
-_HOW_NUMBER = re.compile(r"\bhow (?:many|much|large|big|old|long|far|high|fast|often)\b", re.I)
-# A question about what something costs wants an amount of money.
-_PRICE = re.compile(
-    r"\b(?:cost|costs|price|prices|priced|pay|paid|fee|fees|spend|spent|worth)\b", re.I
-)
-_MONEY = re.compile(
-    r"[$€£¥₽]\s?\d|\d\s?(?:[$€£¥₽]|dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|cents?"
-    r"|pence|usd|eur|gbp)\b|\b(?:free of charge|for free)\b",
-    re.I,
-)
-_WHEN = re.compile(r"\bwhen\b", re.I)
-_WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
-_WHERE = re.compile(r"\bwhere\b", re.I)
-_NUMBER = re.compile(
-    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
-    r"|thousands?|millions?|billions?|trillions?|half|twice|double|triple)\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-    r"\.?\s+\d|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow"
-    r"|spring|summer|autumn|fall|winter|last (?:week|month|year)|next (?:week|month|year))\b",
-    re.I,
-)
-# A calendar date: a year, or a day of a month.
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
-)
-_CALENDAR = re.compile(
-    rf"\b(?:1[89]\d\d|20\d\d)s?\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}",
-    re.I,
-)
-# A date standing as an adjective before a noun: "a 26 December 2019 ruling", "the 2020 race".
-_DATE_PHRASE = (
-    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?"
-    rf"(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|(?:1[89]|20)\d\d)"
-)
-_ATTRIBUTIVE_DATE = re.compile(
-    rf"(?P<det>\b(?:a|an|the|its|his|her|their|this|that)\s+){_DATE_PHRASE}\s+"
-    r"(?!(?:and|or|but|to|in|on|at|of|for|by|with|from|when|as|was|is|were|are|has|had|will"
-    r"|would|after|before|until|since)\b)(?P<noun>[a-z][a-z-]{2,})\b",
-    re.I,
-)
 # A capitalised word, or a short word that may join the words of one name ("Bank of England").
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
 _JOINERS = frozenset({"of", "and", "for", "the", "on", "de", "&"})
 # Derivations share a stem at least this long ("member" in "membership").
 MIN_SHARED_STEM = 6
-
-# "when" wants a date ("last week" will do); "what date", "which year" a calendar date.
-Kind = Literal["number", "date", "calendar", "name", "money"]
 
 
 @dataclass(frozen=True)
@@ -149,27 +95,26 @@ class Question:
 
     def holds_answer(self, text: str) -> bool:
         """Whether a text holds the kind of thing asked for (a number, a date, a new name)."""
-        if self.expects == "number":
-            return bool(_NUMBER.search(text))
-        if self.expects == "date":
-            return bool(_DATE.search(self._own_dates(text)))
-        if self.expects == "calendar":
-            return bool(_CALENDAR.search(self._own_dates(text)))
         if self.expects == "name":
             return bool(set(_name_terms(text)) - self.names - self.kind_terms)
-        if self.expects == "money":
-            return bool(_MONEY.search(text))
-        return True
+        if self.expects is None:
+            return True
+        if self.expects in ("number", "money") and self._with_others(text):
+            return False
+        return holds_kind(self.expects, text, self._asks_about)
 
-    def _own_dates(self, text: str) -> str:
-        """The text without the dates that belong to something the question does not ask
-        about: "a 26 December 2019 ruling" dates a ruling, not a block."""
+    def _with_others(self, text: str) -> bool:
+        """Whether a text joins a name the question gives with one it does not ("the combined
+        population of Azerbaijan and Türkiye"): its figure is theirs together, not the one
+        asked for."""
+        for group in _coordinated_names(text):
+            given = [name for name in group if name & self.names]
+            if given and any(not name & self.names for name in group):
+                return True
+        return False
 
-        def keep(found: re.Match[str]) -> str:
-            noun = {canonical(t) for t in terms(found["noun"])}
-            return found[0] if noun & set(self.terms) else found["det"]
-
-        return _ATTRIBUTIVE_DATE.sub(keep, text)
+    def _asks_about(self, word: str) -> bool:
+        return any(canonical(t) in self.terms for t in terms(word))
 
 
 def read_question(question: str) -> Question:
@@ -184,7 +129,7 @@ def read_question(question: str) -> Question:
         terms=question_terms,
         names=names,
         kind_terms=kind_terms,
-        expects=_expects(question, kind),
+        expects=expected_kind(question, kind),
         spelled_out=spelled_out,
         acronyms=frozenset(_abbreviations(question)) & frozenset(question_terms),
         full_names=tuple(_full_names(question)),
@@ -287,42 +232,6 @@ def _kind_words(question: str) -> list[str]:
     return []
 
 
-def _expects(question: str, kind: list[str]) -> Kind | None:
-    kind_set = set(kind)
-    asked_for = _WHAT_IS_THE.search(question)
-    if asked_for:  # up to "of", "for", "in": "the population of Georgia" asks for a population
-        head = re.split(r"\b(?:of|for|in|on|at|by|with|from|to|among|between)\b", asked_for[1])[0]
-        kind_set |= set(words(head))
-    if _PRICE.search(question):
-        return "money"
-    if _HOW_NUMBER.search(question) or kind_set & _NUMBER_KINDS:
-        return "number"
-    if kind_set & _CALENDAR_KINDS:
-        return "calendar"
-    if _WHEN.search(question) or kind_set & _DATE_KINDS:
-        return "date"
-    if _WHO.search(question) and not re.match(r"^\W*who (?:is|are|was|were)\b", question, re.I):
-        return "name"  # "Who estimated …" wants a person; "Who is X?" wants what X is
-    if _WHERE.search(question):
-        return "name"  # a place
-    if kind and all(w not in STOPWORDS for w in kind) and _is_entity_kind(kind[-1]):
-        return "name"
-    return None
-
-
-# Kinds of answer that are named things: "which outlet", "which company", "which country".
-_ENTITY_KINDS = frozenset(
-    """outlet outlets newspaper newspapers agency agencies channel company companies firm firms
-    country countries city cities organization organizations organisation organisations
-    party parties airline airlines carrier carriers university universities person people
-    official officials minister ministers state states""".split()  # noqa: SIM905
-)
-
-
-def _is_entity_kind(word: str) -> bool:
-    return word in _ENTITY_KINDS
-
-
 _HONORIFICS = frozenset("mr mrs ms miss dr prof sir gov sen rep gen president".split())  # noqa: SIM905
 
 
@@ -355,6 +264,22 @@ def _short_references(
         if name[-1] in alone and set(name) <= text_terms(surroundings)
         for part in name
     }
+
+
+# Names joined by "and": "Azerbaijan and Türkiye", "Georgia, Armenia and Azerbaijan".
+_CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’.-]*)*"
+_COORDINATED = re.compile(
+    rf"(?<![\w'’.-])({_CAPITALISED})((?:,\s+{_CAPITALISED})*),?\s+(?:and|&)\s+({_CAPITALISED})"
+)
+
+
+def _coordinated_names(text: str) -> Iterable[list[set[str]]]:
+    """Each list of names a text joins with "and", as each name's canonical terms."""
+    for found in _COORDINATED.finditer(text):
+        parts = [found[1], *found[2].split(",")[1:], found[3]]
+        names = [{canonical(t) for t in terms(part)} for part in parts]
+        if all(names):
+            yield names
 
 
 def _capitalised_runs(text: str, joiners: bool = True) -> Iterable[list[str]]:
