@@ -278,3 +278,15 @@ def test_a_figure_for_names_joined_is_not_the_figure_of_one(
     question: str, sentence: str, answers: bool
 ) -> None:
     assert read_question(question).holds_answer(sentence) is answers
+
+
+def test_the_noun_a_name_was_written_with_refers_to_that_name() -> None:
+    text = (
+        "Version 13 adds a feature to calls. The feature only works on the Model X phone.\n"
+        "The new “Gaze Fix” feature adjusts the eyes."
+    )
+    asked = read_question("On which phones does Gaze Fix work?")
+    assert {"gaze", "fix"} <= asked.found("The feature only works on the Model X phone.", text)
+    # a noun written after two names refers to neither
+    two = text + " The old “Blur” feature is gone."
+    assert not {"gaze", "fix"} & asked.found("The feature only works on the Model X phone.", two)

@@ -85,6 +85,8 @@ class Question:
         hits = {t for t in self.terms if t not in self.names and _matches(t, present)}
         hits |= self.names & named
         hits |= _short_references(self.full_names, text, surroundings)
+        if surroundings and self.names:
+            hits |= self.names & _described_names(text, surroundings)
         if self.acronyms:  # the question abbreviates what the text spells out
             hits |= self.acronyms & _acronyms_of(text)
         abbreviated = _abbreviations(text)
@@ -264,6 +266,30 @@ def _short_references(
         if name[-1] in alone and set(name) <= text_terms(surroundings)
         for part in name
     }
+
+
+# "the feature" after "the new “FaceTime Attention Correction” feature": a definite noun, and
+# a name written right before the same noun.
+_THE_NOUN = re.compile(r"\b(?:the|this|that)\s+([a-z][a-z-]{2,})\b", re.IGNORECASE)
+_NAMED_NOUN = re.compile(
+    r"[“\"«‘]?((?:[A-ZÀ-ÖØ-Þ][\w'’.-]*\s+){0,4}[A-ZÀ-ÖØ-Þ][\w'’.-]*)[”\"»’]?\s+([a-z][a-z-]{2,})\b"
+)
+
+
+def _described_names(text: str, surroundings: str) -> set[str]:
+    """The terms of the names a text refers to by a definite noun ("the feature") that its
+    surroundings write with that one name before it ("the “FaceTime Attention Correction”
+    feature"); a noun written after two different names refers to neither."""
+    nouns = {fold(found[1]) for found in _THE_NOUN.finditer(text)} - STOPWORDS
+    if not nouns:
+        return set()
+    named: dict[str, set[frozenset[str]]] = {}
+    for found in _NAMED_NOUN.finditer(surroundings):
+        noun = fold(found[2])
+        name = frozenset(_name_terms(found[1]))
+        if noun in nouns and name:
+            named.setdefault(noun, set()).add(name)
+    return {term for names in named.values() if len(names) == 1 for name in names for term in name}
 
 
 # Names joined by "and": "Azerbaijan and Türkiye", "Georgia, Armenia and Azerbaijan".
