@@ -290,3 +290,15 @@ def test_the_noun_a_name_was_written_with_refers_to_that_name() -> None:
     # a noun written after two names refers to neither
     two = text + " The old “Blur” feature is gone."
     assert not {"gaze", "fix"} & asked.found("The feature only works on the Model X phone.", two)
+
+
+def test_asked_where_the_sentence_putting_a_place_after_the_question_word_comes_first() -> None:
+    text = (
+        "Researchers at institutions in The Netherlands studied a flint tool with birch tar.\n"
+        "The tool was found on Zandvoort beach, which lies near the coast."
+    )
+    _, citations = answer("Where was the flint tool with birch tar found?", [passage_of(text)])
+    assert any("Zandvoort" in c.quote for c in citations)
+    asked = read_question("Where was the flint tool found?")
+    assert asked.says_where("The tool was found on Zandvoort beach.")
+    assert not asked.says_where("Researchers in The Netherlands found the tool.")

@@ -1,6 +1,7 @@
 """The kind of thing a question asks for, and whether a text holds one: "how many" wants a
 number, "how much does it cost" an amount of money, "when" a date, "what date" or "which year"
-a calendar date, "who" or "which outlet" a name.
+a calendar date, "who" or "which outlet" a name, "where" a place (best put right after the
+question's own word: "found on Zandmotor beach").
 
 A date that stands as an adjective before a noun dates that thing ("a 26 December 2019
 ruling"): it answers only a question about that thing.
@@ -15,7 +16,7 @@ from typing import Literal
 from vectorstore.ingest.text import STOPWORDS, words
 
 # "when" wants a date ("last week" will do); "what date", "which year" a calendar date.
-Kind = Literal["number", "date", "calendar", "name", "money"]
+Kind = Literal["number", "date", "calendar", "name", "place", "money"]
 
 _DATE_KINDS = frozenset({"year", "date", "day", "month", "time"})
 _CALENDAR_KINDS = frozenset({"year", "date", "month"})
@@ -72,6 +73,20 @@ _ATTRIBUTIVE_DATE = re.compile(
 )
 
 
+# A word, then a place put right after it: "found on Zandmotor beach", "held in Khankendi".
+_PLACED = re.compile(
+    r"(?P<word>[^\W\d_][\w'’-]*)\s+(?:[a-z]+\s+){0,2}?(?:in|on|at|near|off|outside|inside)"
+    r"\s+(?:the\s+)?[A-ZÀ-ÖØ-Þ]"
+)
+
+
+def says_where(text: str, asks_about: Callable[[str], bool]) -> bool:
+    """Whether a text puts a place right after a word of the question: "The tool was found
+    on Zandmotor beach" says where it was found; "researchers … in The Netherlands have
+    found a tool" says where the researchers are."""
+    return any(asks_about(found["word"]) for found in _PLACED.finditer(text))
+
+
 def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool:
     """Whether a text holds a number, a date or an amount of money, as `kind` says; a date
     counts only if it dates something `asks_about` (a word of the question) or nothing."""
@@ -102,7 +117,7 @@ def expected_kind(question: str, kind: list[str]) -> Kind | None:
     if _WHO.search(question) and not re.match(r"^\W*who (?:is|are|was|were)\b", question, re.I):
         return "name"  # "Who estimated …" wants a person; "Who is X?" wants what X is
     if _WHERE.search(question):
-        return "name"  # a place
+        return "place"
     if kind and all(w not in STOPWORDS for w in kind) and _is_entity_kind(kind[-1]):
         return "name"
     return None

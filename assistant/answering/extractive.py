@@ -81,6 +81,7 @@ class Candidate:
     by_other: bool = False  # said by someone else, when the question asks what a person said
     holds: frozenset[str] = frozenset()  # the question's terms it holds, with its context's
     states: frozenset[str] = frozenset()  # the question's terms its own words hold
+    says_where: bool = False  # asked where: puts a place right after the question's word
     other_case: bool = False  # its article speaks of the asked case elsewhere (`other_cases`)
 
     def qualifies(self, min_support: float) -> bool:
@@ -199,6 +200,7 @@ def score_sentences(
                 by_other=bool(asked_who) and not by_asked,
                 holds=frozenset(found | context),
                 states=frozenset(found),
+                says_where=asked.says_where(text),
             )
         )
     return other_cases(candidates, set(topic))
@@ -280,7 +282,7 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
     a quote reported twice) once."""
     qualified = sorted(
         (c for c in candidates if c.qualifies(min_support) and not c.by_other),
-        key=lambda c: (not c.by_asked, -c.score),
+        key=lambda c: (not c.by_asked, not c.says_where, -c.score),
     )
     if not qualified:
         return []

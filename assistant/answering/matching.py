@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from assistant.answering.answer_kinds import Kind, expected_kind, holds_kind
+from assistant.answering.answer_kinds import Kind, expected_kind, holds_kind, says_where
 from vectorstore.ingest.text import STOPWORDS, fold, is_name, terms, words
 
 # Countries renamed in living memory: either name finds the other. The only alias list.
@@ -97,7 +97,7 @@ class Question:
 
     def holds_answer(self, text: str) -> bool:
         """Whether a text holds the kind of thing asked for (a number, a date, a new name)."""
-        if self.expects == "name":
+        if self.expects in ("name", "place"):
             return bool(set(_name_terms(text)) - self.names - self.kind_terms)
         if self.expects is None:
             return True
@@ -114,6 +114,10 @@ class Question:
             if given and any(not name & self.names for name in group):
                 return True
         return False
+
+    def says_where(self, text: str) -> bool:
+        """Asked where, whether the text puts a place right after a word of the question."""
+        return self.expects == "place" and says_where(text, self._asks_about)
 
     def _asks_about(self, word: str) -> bool:
         return any(canonical(t) in self.terms for t in terms(word))
