@@ -132,8 +132,7 @@ class Reading:
 
 
 def _number_value(written: str) -> float:
-    """ "1,200" is 1200, "2.5" is 2.5; a number with several dots ("19.01.2020", a date;
-    "1.234.567", thousands) is its digits."""
+    """ "1,200" is 1200; with several dots ("19.01.2020", "1.234.567") its digits."""
     plain = written.replace(",", "")
     return float(plain) if plain.count(".") <= 1 else float(plain.replace(".", ""))
 

@@ -15,11 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vectorstore.ingest.quotations import inside, speech_quotes
-from vectorstore.ingest.text import STOPWORDS, Span, fold, paragraph_spans, sentence_spans
-
-# The speaker of an interviewer's questions.
-INTERVIEWER = "Interviewer"
+from vectorstore.ingest.speech import INTERVIEWER, inside, interview_roles, speech_quotes
+from vectorstore.ingest.text import STOPWORDS, Span, fold, sentence_spans
 
 _VERBS = """said says say stated states noted notes stressed stresses added adds claimed claims
     emphasized emphasizes emphasised emphasises told tells warned warns explained explains
@@ -52,13 +49,6 @@ _ORGANISATIONS = frozenset(
 )
 _ACCORDING = re.compile(r"\baccording to ([^,.;:]+)|\bin (his|her) (?:opinion|view|words)\b", re.I)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
-# Interview lines: a dash, or a "Q:"/"A:" label, before the text.
-_DASH = re.compile(r"^[–—-]\s*")
-_QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.]\s*", re.I)
-_ANSWER_LABEL = re.compile(r"^(?:A|Answer)\s*[:.]\s*", re.I)
-# "Thomas Malone: …", "The Economist: …": a speaker's label before what they say.
-_LABEL = re.compile(r"((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)\s*:\s+\S")
-_CAPTION = re.compile(r"\(?\bPhoto\s*:", re.I)
 
 
 @dataclass(frozen=True)
@@ -131,7 +121,7 @@ class _Reader:
         self.last: str | None = None
         self.quotes = speech_quotes(text, sentences)
         self.quote_speakers: dict[int, str | None] = {}
-        self.roles = _interview_roles(text, sentences, self)
+        self.roles = interview_roles(text, sentences, self)
 
     def speaker(self, index: int) -> str | None:
         sentence = self.sentences[index]
@@ -246,6 +236,9 @@ class _Reader:
             return self.names[key]
         return " ".join(_bare(w) for w in run[-2:]) if len(run) >= 2 else None
 
+    def first_full_name(self, text: str) -> str | None:
+        return next(iter(_full_names(text).values()), None)
+
     def _text(self, span: Span) -> str:
         return self.text[span.start : span.end]
 
@@ -336,71 +329,3 @@ def _full_names(text: str) -> dict[str, str]:
                 names.setdefault(fold(run[-1]), " ".join(run[-2:]))
             run = []
     return names
-
-
-def _interview_roles(text: str, sentences: list[Span], reader: _Reader) -> dict[int, str]:
-    """Sentence index → INTERVIEWER or the interviewee, for articles laid out as questions
-    and answers; empty for other articles."""
-    lines = list(paragraph_spans(text))
-    if not lines:
-        return {}
-    kinds = [_line_kind(text[line.start : line.end]) for line in lines]
-    labelled = [i for i, kind in enumerate(kinds) if kind == "label" and i > 0]
-    interview = re.search(r"\binterview", text[: lines[min(3, len(lines) - 1)].end], re.I)
-    questions = [i for i, kind in enumerate(kinds) if kind == "question"]
-    if len(questions) < 2 and len(labelled) < 2:
-        questions = [i for i, kind in enumerate(kinds) if kind == "bare question"]
-        if not interview or len(questions) < 2:
-            return {}
-    first = min(questions + labelled)
-    interviewee = _interviewee(text, lines[:first], reader)
-    roles: dict[int, str] = {}
-    speaker: str | None = None
-    for number in range(first, len(lines)):
-        line, kind = lines[number], kinds[number]
-        if number in questions:
-            speaker = INTERVIEWER
-        elif number in labelled:
-            label = _LABEL.match(text, line.start)
-            speaker = reader.name(label.group(1).split()) if label else None
-            speaker = speaker or INTERVIEWER
-        elif kind in ("answer", "prose", "bare question"):
-            speaker = interviewee if speaker else None
-        else:
-            continue  # captions, headings and repeated titles are nobody's words
-        for index, sentence in enumerate(sentences):
-            if speaker and line.start <= sentence.start < line.end:
-                roles[index] = speaker
-    return roles
-
-
-def _line_kind(line: str) -> str:
-    if _QUESTION_LABEL.match(line):
-        return "question"
-    if _ANSWER_LABEL.match(line):
-        return "answer"
-    if _CAPTION.search(line) or line.rstrip()[-1:] not in ".!?…\"”»'’":
-        return "other"
-    if _LABEL.match(line):
-        return "label"
-    if _DASH.match(line):
-        return "question" if line.rstrip().endswith("?") else "answer"
-    asks = line.rstrip().endswith("?") and not re.search(r"[.!…](?:\s|$)", line)
-    return "bare question" if asks else "prose"
-
-
-def _interviewee(text: str, intro: list[Span], reader: _Reader) -> str | None:
-    """The person the introduction presents: named in the title ("NAME: …", "… – NAME"),
-    else the first one it reports as speaking, else the first full name."""
-    if not intro:
-        return None
-    title = text[intro[0].start : intro[0].end]
-    for part in (title.split(":")[0], re.split(r"\s[–—-]\s", title)[-1]):
-        if len(part.split()) <= 4 and (who := reader.name(part.split())):
-            return who
-    for line in intro[1:]:
-        if who := reader.reported(text[line.start : line.end], topic_too=True):
-            return who
-    body = " ".join(text[line.start : line.end] for line in intro[1:])
-    names = _full_names(body)
-    return next(iter(names.values()), None)
