@@ -209,3 +209,37 @@ def test_any_text_gets_spans_inside_it(text: str) -> None:
 def test_real_pages(page: str, sentence: str, speaker: str) -> None:
     (article,) = [a for a in load_articles([PAGES / page]) if isinstance(a, Article)]
     assert who_says(article.text, sentence) == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "speaker"),
+    [
+        # a name inside the appositive is where the speaker is from
+        (
+            "The Harbour Authority, the body that runs the docks of Vigo, said it would act.",
+            "The Harbour Authority",
+            "Harbour Authority",
+        ),
+        ("Ana Lima, the MP for Vigo Central, said fees will rise.", "Ana Lima", "Ana Lima"),
+        # an organisation is named whole, without its abbreviation
+        (
+            "A spokesperson for the Ports and Harbours Association (PHA) said it would act.",
+            "A spokesperson",
+            "Ports and Harbours Association",
+        ),
+        # the reporter saying that someone commented on a topic is not their speech …
+        ("Ana Lima commented on the dredging plan. She said it will start soon.", "Ana Lima", None),
+        # … but "she" is still her, and a quotation after the colon is hers
+        (
+            "Ana Lima commented on the dredging plan. She said it will start soon.",
+            "She",
+            "Ana Lima",
+        ),
+        ("Ana Lima commented on the plan: “It will start in May, not later.”", "Ana", "Ana Lima"),
+        ("Ana Lima said on Monday that dredging will start.", "Ana", "Ana Lima"),
+    ],
+)
+def test_appositives_organisations_and_reports_of_speaking(
+    text: str, sentence: str, speaker: str | None
+) -> None:
+    assert who_says(text, sentence) == speaker

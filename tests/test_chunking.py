@@ -130,6 +130,10 @@ def test_encodings_are_installed_offline(tmp_path: Path) -> None:
             'She said "no." Then she left.',
             ['She said "no."', "Then she left."],
         ),
+        (
+            "Access is being restored.* This follows a ruling. It was 3*4 m.* and wide.",
+            ["Access is being restored.*", "This follows a ruling.", "It was 3*4 m.* and wide."],
+        ),
     ],
 )
 def test_sentences_keep_names_abbreviations_initials_and_decimals_whole(

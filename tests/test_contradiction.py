@@ -88,6 +88,9 @@ def test_each_kind_of_difference_is_named(claim: str, sentence: str, differs: st
         ("Its population exceeds 100 million.", "Its population now exceeds 100,000,000."),
         ("The talks were held in the 1980s.", "The talks, held in the 1980s, failed."),
         ("The SCO is not only economic.", "The SCO is economic and security-related."),
+        # a dotted date or European thousands read as one number, not a crash
+        ("Berlin renames streets (19.01.2020).", "Berlin renames streets | DW | 19.01.2020"),
+        ("It cost 1.234.567 euros.", "It cost 1.234.567 euros in all."),
     ],
 )
 def test_paraphrases_are_not_contradictions(claim: str, sentence: str) -> None:

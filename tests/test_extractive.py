@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.answer import REFUSAL, Citation, excerpt_around
-from assistant.answering.extractive import answer_extractively, is_statement, score_sentences
+from assistant.answering.extractive import answer_extractively, score_sentences
 from assistant.answering.matching import read_question
+from assistant.answering.sentences import is_statement
 from tests.fakes import HashEmbeddings
 from vectorstore.search.retrieval import Passage
 
@@ -180,3 +181,124 @@ def test_the_search_leaves_out_the_words_framing_a_question() -> None:
 
     assert search_text("Which outlet interviewed Ivan Timofeev?") == "Which outlet Ivan Timofeev?"
     assert search_text("Who was interviewed?") == "Who was interviewed?"  # nothing left otherwise
+
+
+def test_an_interview_answer_is_about_the_question_put_just_before_it() -> None:
+    text = (
+        "Port director Ana Lima spoke to Harbour News about Vigo.\n"
+        "– How do you assess the outcome of the Vigo port summit?\n"
+        "– It was a landmark event, and the port will gain from it."
+    )
+    _, citations = answer(
+        "How does Lima assess the outcome of the Vigo port summit?", [passage_of(text)]
+    )
+    assert [c.quote for c in citations] == [
+        "– It was a landmark event, and the port will gain from it."
+    ]
+
+
+def test_a_reply_takes_the_question_only_when_it_opens_the_line_after_it() -> None:
+    from assistant.answering.sentences import quotable_sentences
+
+    text = "Is the port open?\nYes, the port opens daily at six. Ships wait outside the harbour."
+    found = quotable_sentences([passage_of(text)])
+    assert [s.answers for s in found] == ["Is the port open?", ""]
+
+
+def test_a_lowercase_question_word_the_articles_only_write_capitalised_is_a_name() -> None:
+    from assistant.answering.matching import with_names_written
+
+    texts = ["Dredging began. Critic Bo Dahl visited Vigo, where the dredging stopped."]
+    asked = with_names_written(read_question("what did dahl say about dredging in vigo"), texts)
+    # "Dredging" is capitalised only where it opens a sentence
+    assert asked.names == {"dahl", "vigo"}
+    # a name must be written as one: "Vigo", not "vigo"
+    assert asked.found("Dahl stayed in Vigo") >= {"dahl", "vigo"}
+    assert not asked.found("vigo") & {"vigo"}
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        # "what date" wants a calendar date; "today" is none
+        ("On what date did the port close?", "The port closed today, the mayor said.", False),
+        ("On what date did the port close?", "The port closed on 3 May 2021.", True),
+        ("When did the port close?", "The port closed today, the mayor said.", True),
+        # a date before a noun dates that thing, not what the question asks about
+        ("On what date did the port close?", "It follows a 3 May 2021 ruling on the port.", False),
+        (
+            "When did the court rule on the port?",
+            "It follows a 3 May 2021 ruling on the port.",
+            True,
+        ),
+        ("In which year did demand peak?", "Demand reached its 2006 peak again.", True),
+    ],
+)
+def test_a_date_answers_only_when_it_dates_what_is_asked(
+    question: str, sentence: str, answers: bool
+) -> None:
+    assert read_question(question).holds_answer(sentence) is answers
+
+
+def test_a_figure_for_another_case_does_not_answer_the_case_the_article_leaves_open() -> None:
+    text = (
+        "The robot drew blood from 31 volunteers.\n"
+        "For volunteers whose veins were easy to access, the success rate was 97%.\n"
+        "Next the team will improve success rates in patients with difficult veins."
+    )
+    question = "What was the success rate for patients with difficult veins?"
+    assert answer(question, [passage_of(text)])[1] == []
+    # with no sentence on difficult veins, the article draws no such line: the rate answers
+    plain = "\n".join(text.split("\n")[:2])
+    _, citations = answer("What was the robot's success rate for volunteers?", [passage_of(plain)])
+    assert [c.quote for c in citations] == [text.split("\n")[1]]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        ("What is the population of Georgia?", "Georgia has 3.7 million people.", True),
+        # a figure for names joined together is theirs together
+        ("What is the population of Georgia?", "Georgia and Armenia have 6.5 million.", False),
+        (
+            "How many troops does Georgia have?",
+            "Armenia, Georgia and Iran have 9,000 troops.",
+            False,
+        ),
+        (
+            "What is the joint population of Georgia and Armenia?",
+            "Georgia and Armenia have 6.5 million.",
+            True,
+        ),
+        # only a figure: what is not a number or an amount is not joined
+        ("Is Georgia a member?", "Georgia and Armenia are members.", True),
+    ],
+)
+def test_a_figure_for_names_joined_is_not_the_figure_of_one(
+    question: str, sentence: str, answers: bool
+) -> None:
+    assert read_question(question).holds_answer(sentence) is answers
+
+
+def test_the_noun_a_name_was_written_with_refers_to_that_name() -> None:
+    text = (
+        "Version 13 adds a feature to calls. The feature only works on the Model X phone.\n"
+        "The new “Gaze Fix” feature adjusts the eyes."
+    )
+    asked = read_question("On which phones does Gaze Fix work?")
+    assert {"gaze", "fix"} <= asked.found("The feature only works on the Model X phone.", text)
+    # a noun written after two names refers to neither
+    two = text + " The old “Blur” feature is gone."
+    assert not {"gaze", "fix"} & asked.found("The feature only works on the Model X phone.", two)
+
+
+def test_asked_where_the_sentence_putting_a_place_after_the_question_word_comes_first() -> None:
+    text = (
+        "Researchers at institutions in The Netherlands studied a flint tool with birch tar.\n"
+        "The tool was found on Zandvoort beach, which lies near the coast."
+    )
+    _, citations = answer("Where was the flint tool with birch tar found?", [passage_of(text)])
+    assert any("Zandvoort" in c.quote for c in citations)
+    asked = read_question("Where was the flint tool found?")
+    assert asked.says_where("The tool was found on Zandvoort beach.")
+    assert not asked.says_where("Researchers in The Netherlands found the tool.")

@@ -143,3 +143,23 @@ def test_seed_questions_about_what_someone_said_quote_them(home: Path) -> None:
     assert "Matthew Miller" not in {c["speaker"] for c in json.loads(result.stdout)["citations"]}
     shown = runner.invoke(app, ["ask", asked, "--no-llm"]).stdout
     assert "— Ivan Timofeev, Alpha News" in shown
+
+
+def test_asked_what_x_said_a_sentence_naming_x_that_no_one_says_is_not_quoted() -> None:
+    text = (
+        "Minister Ana Lima visited the port of Vigo on Monday. "
+        "“Dredging will start in May,” Lima said about the harbour dredging."
+    )
+    speakers = spans_of(
+        text, ("“Dredging will start in May,” Lima said about the harbour dredging.", "Ana Lima")
+    )
+    found = passage(text, speakers)
+    # her own words do not speak of Vigo; the sentence that does is not what she said
+    candidates = score_sentences(
+        "What did Lima say about Vigo?", [found], lambda _: 1.0, fake_embed
+    )
+    assert answer_extractively(candidates, 0.5)[1] == []
+    candidates = score_sentences(
+        "What did Lima say about the harbour dredging?", [found], lambda _: 1.0, fake_embed
+    )
+    assert {c.speaker for c in answer_extractively(candidates, 0.5)[1]} == {"Ana Lima"}

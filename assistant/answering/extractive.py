@@ -7,28 +7,30 @@ subject (`min_support`) and the kind of thing asked for (a number for "how many"
 "when"); when none does, the articles do not answer and the assistant says so instead of
 quoting something near.
 
-Only a statement is quoted: never a question, a headline or other line without a sentence's
-end, a byline, a caption or a fragment. A name the article's title or the sentence before
+Only a statement is quoted (see `sentences`). A name the article's title or the sentence before
 gives ("Speaking with Alpha News, …" under a headline naming Timofeev; "The effort …" after
-the sentence naming it) counts as present. The sentences quoted are few, each once, in
+the sentence naming it) counts as present; so does all a question asks in the reply that
+opens the line after it (an interview's answer). The sentences quoted are few, each once, in
 article order.
 
 "What did X say / claim / think …" prefers X's own sentences (their speaker, found at ingest):
 X's name counts as contained in them, they come first, and a sentence another speaker says
-(an interviewer's question, someone quoted about X) is not quoted as what X said.
+(an interviewer's question, someone quoted about X), or one the text gives no speaker ("Shoigu
+came to Azerbaijan from Iran"), is not quoted as what X said. A question typed in lower case
+still names: a word the passages only write capitalised is a name ("what did shoigu say").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
-from assistant.answering.evidence import evidence_spans
-from assistant.answering.matching import Question, canonical, read_question
+from assistant.answering.matching import Question, canonical, read_question, with_names_written
+from assistant.answering.sentences import CLOSING, quotable_sentences
 from vectorstore.ingest.attribution import INTERVIEWER
-from vectorstore.ingest.text import Span, fold, paragraph_spans, terms
+from vectorstore.ingest.text import fold, terms
 from vectorstore.search.retrieval import Passage
 
 # Weight of term coverage against embedding similarity in a sentence's score.
@@ -47,9 +49,6 @@ STRONG_SIMILARITY = 0.6
 # A further sentence is quoted only if it scores within this margin of the best one.
 SCORE_MARGIN = 0.15
 MAX_SENTENCES = 3
-MIN_WORDS = 4
-# How many sentences before a sentence may give its subject's name ("The effort may have …").
-CONTEXT_SENTENCES = 2
 # A question about what someone says or thinks ("what did X say", "according to X").
 _ASKS_WHAT_SAID = re.compile(
     r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
@@ -60,24 +59,6 @@ _ASKS_WHAT_SAID = re.compile(
 
 Embed = Callable[[list[str]], list[list[float]]]
 Idf = Callable[[str], float]
-
-# How a statement ends: . ! … possibly inside closing quotes or brackets.
-_STATEMENT_END = re.compile(r"[.!…:;][\"'”’»)\]]*$")
-# A byline ("By Nada Tawfik, BBC News, New York") or a caption or credit line.
-_BYLINE = re.compile(
-    r"^(?:by|photo|photos|image|images|picture|video|credit|caption|featured image|source)"
-    r"\b[^.!?]{0,80}$|^(?:photo|image|picture|video|credit|source)s?\s*:",
-    re.IGNORECASE,
-)
-
-
-_CLOSING = "\"'”’»)]"
-# Where a statement turns into a question: ", but when will …?", "; why …?".
-_ASKING_CLAUSE = re.compile(
-    r"(?:,|;|\s[—–-])\s+(?:(?:but|and|so|yet|or)\s+)?(?:what|when|why|how|who|where|which|is|are"
-    r"|was|were|do|does|did|can|could|will|would|should|has|have|had)\b[^,;]*\?\W*$",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -98,6 +79,10 @@ class Candidate:
     continues: bool = False  # refers back to the thing the sentences before name ("the law")
     by_asked: bool = False  # said by the person the question asks about
     by_other: bool = False  # said by someone else, when the question asks what a person said
+    holds: frozenset[str] = frozenset()  # the question's terms it holds, with its context's
+    states: frozenset[str] = frozenset()  # the question's terms its own words hold
+    says_where: bool = False  # asked where: puts a place right after the question's word
+    other_case: bool = False  # its article speaks of the asked case elsewhere (`other_cases`)
 
     def qualifies(self, min_support: float) -> bool:
         """Names the question's subject and speaks to what is asked about it."""
@@ -106,6 +91,7 @@ class Candidate:
             floor = 0.0  # a quote naming its speaker is far from "Who is …?" in meaning
         return (
             self.holds_answer
+            and not self.other_case
             and self.similarity >= floor
             and self.name_coverage >= min_support
             and (
@@ -145,7 +131,7 @@ def shown_quote(quote: str) -> str:
     shown = defuse_markers(quote)
     return (
         shown
-        if shown.rstrip(_CLOSING).endswith((".", "!", "?", "…"))
+        if shown.rstrip(CLOSING).endswith((".", "!", "?", "…"))
         else f"{shown.rstrip(',;: ')}…"
     )
 
@@ -168,21 +154,19 @@ def score_sentences(
     question: str, passages: Sequence[Passage], idf: Idf, embed: Embed
 ) -> list[Candidate]:
     """Every distinct quotable sentence of the passages, scored against the question."""
-    asked = read_question(question)
+    asked = with_names_written(read_question(question), [p.text for p in passages])
     weights, names = _weights(asked, idf)
-    spans = _distinct_sentences(passages)
-    if not spans or not weights:
+    sentences = quotable_sentences(passages)
+    if not sentences or not weights:
         return []
-    texts = [_text(passage, start, end) for passage, start, end, _ in spans]
-    similarities = _cosines(embed([question, *texts]))
+    similarities = _cosines(embed([question, *(s.text for s in sentences)]))
     topic = {t: w for t, w in weights.items() if t not in names}
     named = {t: w for t, w in weights.items() if t in names}
-    speakers = [passage.speaker(start, end) for passage, start, end, _ in spans]
+    speakers = [s.passage.speaker(s.start, s.end) for s in sentences]
     asked_who = asked_speakers(question, speakers)
     candidates = []
-    for (passage, start, end, before), text, similarity, speaker in zip(
-        spans, texts, similarities, speakers, strict=True
-    ):
+    for sentence, similarity, speaker in zip(sentences, similarities, speakers, strict=True):
+        passage, text = sentence.passage, sentence.text
         by_asked = speaker in asked_who
         # X's own words are about X: X's name counts as found, the rest of the subject not
         own = asked.found(speaker, passage.text) if by_asked and speaker else set()
@@ -190,15 +174,18 @@ def score_sentences(
         # A name the title or the sentences just before give is the sentence's subject too;
         # so are their other terms when the sentence refers back to the thing ("The tool was
         # found …" after "a flint tool covered with birch tar").
-        context = asked.found(f"{passage.title}\n{before}", passage.text)
+        context = asked.found(f"{passage.title}\n{sentence.before}", passage.text)
         continues = refers_back(text, set(topic) & found)
         if not continues:
             context &= names
+        # The reply to a question is about what the question asks ("– How do you assess the
+        # summit?" "– This was a landmark, historic event").
+        context |= asked.found(sentence.answers, passage.text)
         candidates.append(
             Candidate(
                 passage=passage,
-                start=start,
-                end=end,
+                start=sentence.start,
+                end=sentence.end,
                 coverage=_share(weights, found),  # ranks a sentence naming it above one not
                 similarity=similarity,
                 name_coverage=_share(_without(named, own), found | context),
@@ -209,10 +196,35 @@ def score_sentences(
                 stated_name_coverage=_share(_without(named, own), found),
                 continues=continues,
                 by_asked=by_asked,
-                by_other=bool(asked_who and speaker and speaker not in asked_who),
+                # asked what X said, a sentence nobody is named as saying is not X's either
+                by_other=bool(asked_who) and not by_asked,
+                holds=frozenset(found | context),
+                states=frozenset(found),
+                says_where=asked.says_where(text),
             )
         )
-    return candidates
+    return other_cases(candidates, set(topic))
+
+
+def other_cases(candidates: Sequence[Candidate], topic: set[str]) -> list[Candidate]:
+    """Each sentence marked `other_case` when a sentence of its article without the kind of
+    answer asked for says all of the question's terms it says, and one it lacks: the
+    article speaks of the asked case apart and gives no figure for it. "For the 25 people
+    whose veins were easy to access, the success rate was 97%" does not answer "What was the
+    success rate for patients with difficult veins?" in an article that speaks of "success
+    rates in patients with difficult veins" with no rate."""
+    marked = []
+    for candidate in candidates:
+        lacks = topic - candidate.holds
+        other_case = bool(lacks) and any(
+            other.passage.article_id == candidate.passage.article_id
+            and not other.holds_answer
+            and other.states > candidate.states
+            and other.states & lacks
+            for other in candidates
+        )
+        marked.append(replace(candidate, other_case=other_case) if other_case else candidate)
+    return marked
 
 
 def asked_speakers(question: str, speakers: Sequence[str | None]) -> set[str]:
@@ -270,7 +282,7 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
     a quote reported twice) once."""
     qualified = sorted(
         (c for c in candidates if c.qualifies(min_support) and not c.by_other),
-        key=lambda c: (not c.by_asked, -c.score),
+        key=lambda c: (not c.by_asked, not c.says_where, -c.score),
     )
     if not qualified:
         return []
@@ -311,53 +323,6 @@ def in_reading_order(chosen: Sequence[Candidate]) -> list[Candidate]:
 
 def _text(passage: Passage, start: int, end: int) -> str:
     return passage.text[start - passage.start : end - passage.start]
-
-
-def _distinct_sentences(passages: Sequence[Passage]) -> list[tuple[Passage, int, int, str]]:
-    """Quotable sentences in article offsets, each with the sentence before it; one repeated
-    by overlapping chunks is kept once."""
-    seen: set[tuple[str, int]] = set()
-    found = []
-    for passage in passages:
-        lines = [(p.start, p.end) for p in paragraph_spans(passage.text)]
-        recent: list[str] = []  # the sentences before, nearest last
-        for whole in evidence_spans(passage.text):  # never text addressed to an AI
-            span = statement_part(passage.text, whole)
-            start, end = passage.start + span.start, passage.start + span.end
-            text = passage.text[span.start : span.end]
-            whole_line = span == whole and (whole.start, whole.end) in lines
-            if (passage.article_id, start) not in seen and is_statement(
-                text, passage.title, whole_line
-            ):
-                seen.add((passage.article_id, start))
-                found.append((passage, start, end, "\n".join(recent)))
-            recent = [*recent, text][-CONTEXT_SENTENCES:]
-    return found
-
-
-def statement_part(text: str, span: Span) -> Span:
-    """A sentence that states something and then asks ("The European Union is not a military
-    force, they are trying now, but when will this happen?"): its statement, up to the clause
-    that asks. Any other sentence whole."""
-    sentence = text[span.start : span.end]
-    if not sentence.rstrip(_CLOSING).endswith("?"):
-        return span
-    cut = _ASKING_CLAUSE.search(sentence)
-    if cut is None or len(sentence[: cut.start()].split()) < MIN_WORDS:
-        return span
-    return Span(span.start, span.start + cut.start())
-
-
-def is_statement(sentence: str, title: str = "", whole_line: bool = False) -> bool:
-    """Whether a sentence may be quoted as an answer: not a question, not the headline, not a
-    line standing alone without a sentence's end (a heading, a standfirst, a caption), not a
-    byline or credit, not a fragment of a few words."""
-    text = " ".join(sentence.split())
-    if len(text.split()) < MIN_WORDS or text.rstrip(_CLOSING).endswith("?"):
-        return False
-    if fold(text) == " ".join(fold(title).split()) or _BYLINE.match(text):
-        return False
-    return not (whole_line and not _STATEMENT_END.search(text))
 
 
 def _cosines(vectors: list[list[float]]) -> list[float]:

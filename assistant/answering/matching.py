@@ -11,18 +11,20 @@ and diacritics ("Babaoğlu" = "Babaoglu"). Beyond that:
 - the words that frame a question rather than say what it is about do not have to be found:
   the kind of thing asked for ("which *outlet*", "in what *year*"), verbs of speaking
   ("interviewed", "spoke") and of holding a role ("what position does X *hold*");
-- what a question asks for constrains the answer: "how many" wants a number, "when" a date,
-  "who" or "which outlet" a name the question does not already give.
+- what a question asks for constrains the answer (`answer_kinds`): "how many" wants a number,
+  "when" a date, "who" or "which outlet" a name the question does not already give; a figure
+  for a name the question gives joined with one it does not ("Azerbaijan and Türkiye") is
+  theirs together, not the one asked for.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Literal
 
+from assistant.answering.answer_kinds import Kind, expected_kind, holds_kind, says_where
 from vectorstore.ingest.text import STOPWORDS, fold, is_name, terms, words
 
 # Countries renamed in living memory: either name finds the other. The only alias list.
@@ -53,45 +55,11 @@ _WH = frozenset({"what", "which"})
 _AUXILIARIES = frozenset(
     "is are was were do does did has have had will would can could should may might must".split()  # noqa: SIM905
 )
-_DATE_KINDS = frozenset({"year", "date", "day", "month", "time"})
-_NUMBER_KINDS = frozenset(
-    """number percentage percent share rate amount price cost figure toll total size population
-    age gdp budget salary income revenue""".split()  # noqa: SIM905
-)
-# "What is the population of …", "What was the robot's success rate …": the thing asked for.
-_WHAT_IS_THE = re.compile(r"\bwhat (?:is|was|are|were|will be) the ([^?]*)", re.I)
-_HOW_NUMBER = re.compile(r"\bhow (?:many|much|large|big|old|long|far|high|fast|often)\b", re.I)
-# A question about what something costs wants an amount of money.
-_PRICE = re.compile(
-    r"\b(?:cost|costs|price|prices|priced|pay|paid|fee|fees|spend|spent|worth)\b", re.I
-)
-_MONEY = re.compile(
-    r"[$€£¥₽]\s?\d|\d\s?(?:[$€£¥₽]|dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|cents?"
-    r"|pence|usd|eur|gbp)\b|\b(?:free of charge|for free)\b",
-    re.I,
-)
-_WHEN = re.compile(r"\bwhen\b", re.I)
-_WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
-_WHERE = re.compile(r"\bwhere\b", re.I)
-_NUMBER = re.compile(
-    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
-    r"|thousands?|millions?|billions?|trillions?|half|twice|double|triple)\b",
-    re.I,
-)
-_DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-    r"\.?\s+\d|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow"
-    r"|spring|summer|autumn|fall|winter|last (?:week|month|year)|next (?:week|month|year))\b",
-    re.I,
-)
 # A capitalised word, or a short word that may join the words of one name ("Bank of England").
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
 _JOINERS = frozenset({"of", "and", "for", "the", "on", "de", "&"})
 # Derivations share a stem at least this long ("member" in "membership").
 MIN_SHARED_STEM = 6
-
-Kind = Literal["number", "date", "name", "money"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +85,8 @@ class Question:
         hits = {t for t in self.terms if t not in self.names and _matches(t, present)}
         hits |= self.names & named
         hits |= _short_references(self.full_names, text, surroundings)
+        if surroundings and self.names:
+            hits |= self.names & _described_names(text, surroundings)
         if self.acronyms:  # the question abbreviates what the text spells out
             hits |= self.acronyms & _acronyms_of(text)
         abbreviated = _abbreviations(text)
@@ -127,15 +97,30 @@ class Question:
 
     def holds_answer(self, text: str) -> bool:
         """Whether a text holds the kind of thing asked for (a number, a date, a new name)."""
-        if self.expects == "number":
-            return bool(_NUMBER.search(text))
-        if self.expects == "date":
-            return bool(_DATE.search(text))
-        if self.expects == "name":
+        if self.expects in ("name", "place"):
             return bool(set(_name_terms(text)) - self.names - self.kind_terms)
-        if self.expects == "money":
-            return bool(_MONEY.search(text))
-        return True
+        if self.expects is None:
+            return True
+        if self.expects in ("number", "money") and self._with_others(text):
+            return False
+        return holds_kind(self.expects, text, self._asks_about)
+
+    def _with_others(self, text: str) -> bool:
+        """Whether a text joins a name the question gives with one it does not ("the combined
+        population of Azerbaijan and Türkiye"): its figure is theirs together, not the one
+        asked for."""
+        for group in _coordinated_names(text):
+            given = [name for name in group if name & self.names]
+            if given and any(not name & self.names for name in group):
+                return True
+        return False
+
+    def says_where(self, text: str) -> bool:
+        """Asked where, whether the text puts a place right after a word of the question."""
+        return self.expects == "place" and says_where(text, self._asks_about)
+
+    def _asks_about(self, word: str) -> bool:
+        return any(canonical(t) in self.terms for t in terms(word))
 
 
 def read_question(question: str) -> Question:
@@ -150,11 +135,42 @@ def read_question(question: str) -> Question:
         terms=question_terms,
         names=names,
         kind_terms=kind_terms,
-        expects=_expects(question, kind),
+        expects=expected_kind(question, kind),
         spelled_out=spelled_out,
         acronyms=frozenset(_abbreviations(question)) & frozenset(question_terms),
         full_names=tuple(_full_names(question)),
     )
+
+
+def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
+    """The question with the words it writes in lower case that the texts only ever write
+    capitalised, inside a sentence, taken as names ("what did shoigu say about ukraine")."""
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for found in _RUNNING_WORD.finditer(text):
+            word = found[0]
+            if word[:1].isupper():
+                if not _opens_sentence(text, found.start()):
+                    capitalised.update(canonical(t) for t in terms(word))
+            else:
+                lower.update(canonical(t) for t in terms(word))
+    written = {t for t in asked.terms if t in capitalised - lower} - asked.names
+    if not written:
+        return asked
+    return replace(asked, names=asked.names | written)
+
+
+_RUNNING_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` opens a sentence or line ("Blackouts began …"): its
+    capital says nothing about it being a name."""
+    at = start - 1
+    while at >= 0 and text[at] != "\n" and (text[at].isspace() or text[at] in "\"“”«»'‘’(–—-"):
+        at -= 1
+    return at < 0 or text[at] in ".!?:;\n"
 
 
 def search_text(question: str) -> str:
@@ -222,40 +238,6 @@ def _kind_words(question: str) -> list[str]:
     return []
 
 
-def _expects(question: str, kind: list[str]) -> Kind | None:
-    kind_set = set(kind)
-    asked_for = _WHAT_IS_THE.search(question)
-    if asked_for:  # up to "of", "for", "in": "the population of Georgia" asks for a population
-        head = re.split(r"\b(?:of|for|in|on|at|by|with|from|to|among|between)\b", asked_for[1])[0]
-        kind_set |= set(words(head))
-    if _PRICE.search(question):
-        return "money"
-    if _HOW_NUMBER.search(question) or kind_set & _NUMBER_KINDS:
-        return "number"
-    if _WHEN.search(question) or kind_set & _DATE_KINDS:
-        return "date"
-    if _WHO.search(question) and not re.match(r"^\W*who (?:is|are|was|were)\b", question, re.I):
-        return "name"  # "Who estimated …" wants a person; "Who is X?" wants what X is
-    if _WHERE.search(question):
-        return "name"  # a place
-    if kind and all(w not in STOPWORDS for w in kind) and _is_entity_kind(kind[-1]):
-        return "name"
-    return None
-
-
-# Kinds of answer that are named things: "which outlet", "which company", "which country".
-_ENTITY_KINDS = frozenset(
-    """outlet outlets newspaper newspapers agency agencies channel company companies firm firms
-    country countries city cities organization organizations organisation organisations
-    party parties airline airlines carrier carriers university universities person people
-    official officials minister ministers state states""".split()  # noqa: SIM905
-)
-
-
-def _is_entity_kind(word: str) -> bool:
-    return word in _ENTITY_KINDS
-
-
 _HONORIFICS = frozenset("mr mrs ms miss dr prof sir gov sen rep gen president".split())  # noqa: SIM905
 
 
@@ -288,6 +270,46 @@ def _short_references(
         if name[-1] in alone and set(name) <= text_terms(surroundings)
         for part in name
     }
+
+
+# "the feature" after "the new “FaceTime Attention Correction” feature": a definite noun, and
+# a name written right before the same noun.
+_THE_NOUN = re.compile(r"\b(?:the|this|that)\s+([a-z][a-z-]{2,})\b", re.IGNORECASE)
+_NAMED_NOUN = re.compile(
+    r"[“\"«‘]?((?:[A-ZÀ-ÖØ-Þ][\w'’.-]*\s+){0,4}[A-ZÀ-ÖØ-Þ][\w'’.-]*)[”\"»’]?\s+([a-z][a-z-]{2,})\b"
+)
+
+
+def _described_names(text: str, surroundings: str) -> set[str]:
+    """The terms of the names a text refers to by a definite noun ("the feature") that its
+    surroundings write with that one name before it ("the “FaceTime Attention Correction”
+    feature"); a noun written after two different names refers to neither."""
+    nouns = {fold(found[1]) for found in _THE_NOUN.finditer(text)} - STOPWORDS
+    if not nouns:
+        return set()
+    named: dict[str, set[frozenset[str]]] = {}
+    for found in _NAMED_NOUN.finditer(surroundings):
+        noun = fold(found[2])
+        name = frozenset(_name_terms(found[1]))
+        if noun in nouns and name:
+            named.setdefault(noun, set()).add(name)
+    return {term for names in named.values() if len(names) == 1 for name in names for term in name}
+
+
+# Names joined by "and": "Azerbaijan and Türkiye", "Georgia, Armenia and Azerbaijan".
+_CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’.-]*)*"
+_COORDINATED = re.compile(
+    rf"(?<![\w'’.-])({_CAPITALISED})((?:,\s+{_CAPITALISED})*),?\s+(?:and|&)\s+({_CAPITALISED})"
+)
+
+
+def _coordinated_names(text: str) -> Iterable[list[set[str]]]:
+    """Each list of names a text joins with "and", as each name's canonical terms."""
+    for found in _COORDINATED.finditer(text):
+        parts = [found[1], *found[2].split(",")[1:], found[3]]
+        names = [{canonical(t) for t in terms(part)} for part in parts]
+        if all(names):
+            yield names
 
 
 def _capitalised_runs(text: str, joiners: bool = True) -> Iterable[list[str]]:

@@ -64,6 +64,12 @@ class Reading:
         return {w.term for w in self.words if w.term}
 
 
+def _number_value(written: str) -> float:
+    """ "1,200" is 1200; with several dots ("19.01.2020", "1.234.567") its digits."""
+    plain = written.replace(",", "")
+    return float(plain) if plain.count(".") <= 1 else float(plain.replace(".", ""))
+
+
 def read(text: str) -> Reading:
     """The words of a text in order; punctuation and contrast words ("but") end a clause."""
     text = _DOTTED_ACRONYM.sub(lambda m: m.group(0).replace(".", ""), visible_text(text))
@@ -74,7 +80,7 @@ def read(text: str) -> Reading:
             clause, previous = clause + 1, match.group("stop").strip()
             continue
         if match.group("number"):
-            value = float(match.group("number").replace(",", ""))
+            value = _number_value(match.group("number"))
             words.append(Word(match.group(0), clause, number=value))
         else:
             original = match.group("word")

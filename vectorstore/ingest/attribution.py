@@ -15,10 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vectorstore.ingest.text import STOPWORDS, Span, fold, paragraph_spans, sentence_spans
-
-# The speaker of an interviewer's questions.
-INTERVIEWER = "Interviewer"
+from vectorstore.ingest.speech import INTERVIEWER, inside, interview_roles, speech_quotes
+from vectorstore.ingest.text import STOPWORDS, Span, fold, sentence_spans
 
 _VERBS = """said says say stated states noted notes stressed stresses added adds claimed claims
     emphasized emphasizes emphasised emphasises told tells warned warns explained explains
@@ -29,6 +27,13 @@ _VERBS = """said says say stated states noted notes stressed stresses added adds
     cited cites considers considered suggested suggests predicted predicts disclosed
     discloses urged urges observed observes agreed agrees disagreed disagrees spoke""".split()  # noqa: SIM905 -- a word list reads better as text
 _VERB = re.compile(r"\b(?:" + "|".join(_VERBS) + r")\b")
+# A verb of speaking followed by what was spoken about, not what was said ("commented on").
+_TOPIC_VERBS = frozenset("commented comments remarked remarks spoke".split())  # noqa: SIM905
+_TOPIC_AFTER = re.compile(r"\s+(?:on|about|upon)\b", re.I)
+_SPEECH_FOLLOWS = re.compile(r"[:“\"«]|\b(?:saying|that)\b")
+_JOINERS = frozenset(("and", "of", "for", "&"))
+# An abbreviation in brackets after the name it stands for: "(UCEA)".
+_ABBREVIATION = re.compile(r"^\([A-Z][A-Z.&-]+\)[,.;:]?$")
 _ADVERBS = frozenset("also then has had have further again later recently once firmly".split())  # noqa: SIM905
 _PRONOUNS = frozenset(("he", "she"))  # "his comments" and "her answers" say nothing
 _ROLES = frozenset(
@@ -44,18 +49,6 @@ _ORGANISATIONS = frozenset(
 )
 _ACCORDING = re.compile(r"\baccording to ([^,.;:]+)|\bin (his|her) (?:opinion|view|words)\b", re.I)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
-# Interview lines: a dash, or a "Q:"/"A:" label, before the text.
-_DASH = re.compile(r"^[–—-]\s*")
-_QUESTION_LABEL = re.compile(r"^(?:Q|Question)\s*[:.]\s*", re.I)
-_ANSWER_LABEL = re.compile(r"^(?:A|Answer)\s*[:.]\s*", re.I)
-# "Thomas Malone: …", "The Economist: …": a speaker's label before what they say.
-_LABEL = re.compile(r"((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)\s*:\s+\S")
-_CAPTION = re.compile(r"\(?\bPhoto\s*:", re.I)
-_OPENING, _CLOSING = "“«„", "”»"
-# A quotation longer than this, or one crossing a sentence, is speech rather than a term.
-_SPEECH_CHARS = 40
-# An unclosed quotation stops after this many paragraphs: its closing mark is missing.
-_QUOTE_PARAGRAPHS = 6
 
 
 @dataclass(frozen=True)
@@ -126,13 +119,13 @@ class _Reader:
         self.text, self.sentences = text, sentences
         self.names = _full_names(text)
         self.last: str | None = None
-        self.quotes = _speech_quotes(text, sentences)
+        self.quotes = speech_quotes(text, sentences)
         self.quote_speakers: dict[int, str | None] = {}
-        self.roles = _interview_roles(text, sentences, self)
+        self.roles = interview_roles(text, sentences, self)
 
     def speaker(self, index: int) -> str | None:
         sentence = self.sentences[index]
-        quote = next((q for q in self.quotes if _inside(sentence, q)), None)
+        quote = next((q for q in self.quotes if inside(sentence, q)), None)
         speaker = self._quoted(index, quote) if quote else None
         if speaker is None:
             role = self.roles.get(index)
@@ -141,11 +134,16 @@ class _Reader:
             self.last = speaker  # "he said" and "the expert added" mean a person
         return speaker
 
-    def reported(self, sentence: str) -> str | None:
+    def reported(self, sentence: str, topic_too: bool = False) -> str | None:
         """The speaker a sentence of reported speech names: "X said", "said X", "according
-        to X"; a pronoun or role for the last speaker."""
+        to X"; a pronoun or role for the last speaker. "X commented on the talks" reports
+        that X spoke, in the reporter's words: nobody's speech (X is the last speaker all
+        the same), unless `topic_too`."""
         for verb in _VERB.finditer(sentence):
             who = self._subject(sentence[: verb.start()]) or self._after(sentence[verb.end() :])
+            if who and not topic_too and _on_a_topic(sentence, verb):
+                self.last = who if not _organisation(who) else self.last
+                continue
             if who:
                 return who
         for found in _ACCORDING.finditer(sentence):
@@ -174,10 +172,12 @@ class _Reader:
         before = self.text[line_start : quote.start].rstrip()
         if before:
             if _VERB.search(before) or _ACCORDING.search(before):
-                return self.reported(before)  # None when it names no one we know
+                return self.reported(before, topic_too=True)  # None if it names no one we know
             return self.last if before.endswith(":") else None
         previous = self._text(self.sentences[index - 1]) if index else ""
-        return (self.reported(previous) or self.last) if previous.endswith(":") else None
+        if not previous.endswith(":"):
+            return None
+        return self.reported(previous, topic_too=True) or self.last
 
     def _subject(self, before: str) -> str | None:
         """The speaker named just before a speech verb: "Kalugin", "Arif Mammadov, the former
@@ -192,11 +192,14 @@ class _Reader:
         return self._who(words)
 
     def _appositive(self, before: str) -> str | None:
-        """ "NAME, an appositive," or "…, NAME," before the verb."""
+        """ "NAME, an appositive," or "…, NAME," before the verb. A name inside the
+        appositive's phrase ("the Labour MP for Newcastle Central", "the entity that controls
+        … of California") is where the speaker is from, not who speaks."""
         parts = [p.split() for p in before.split(",") if p.strip()]
-        whole = [part for part in parts if all(map(_capitalised, part))]
-        for part in [*reversed(whole), *reversed(parts[-2:])]:
-            who = self._who(part)
+        whole = [part for part in parts if all(map(_capitalised, _without_article(part)))]
+        described = [part for part in parts[-2:] if not _place_of(part)]
+        for part in [*reversed(whole), *reversed(described)]:
+            who = self._who(_without_article(part) or part)
             if who:
                 return who
         return None
@@ -218,17 +221,36 @@ class _Reader:
         return self.name(run) if run else None
 
     def name(self, words: list[str]) -> str | None:
-        """The full name the trailing capitalised words stand for; None if they name no one."""
+        """The full name the trailing capitalised words stand for; None if they name no one.
+        An organisation is named whole ("the University and College Union"), without the
+        abbreviation in brackets after it ("(UCEA)")."""
+        if len(words) > 1 and _ABBREVIATION.match(words[-1]):
+            words = words[:-1]
         run = _trailing_name(words)
         if not run:
             return None
+        if len(run) >= 2 and _organisation(_bare(run[-1])):
+            return " ".join(_bare(w) for w in _organisation_name(words))
         key = fold(_bare(run[-1]))
         if key in self.names:
             return self.names[key]
         return " ".join(_bare(w) for w in run[-2:]) if len(run) >= 2 else None
 
+    def first_full_name(self, text: str) -> str | None:
+        return next(iter(_full_names(text).values()), None)
+
     def _text(self, span: Span) -> str:
         return self.text[span.start : span.end]
+
+
+def _on_a_topic(sentence: str, verb: re.Match[str]) -> bool:
+    """ "X commented on the talks." but not "X commented on the talks: “…”" (a quotation)."""
+    rest = sentence[verb.end() :]
+    return (
+        verb[0] in _TOPIC_VERBS
+        and bool(_TOPIC_AFTER.match(rest))
+        and not _SPEECH_FOLLOWS.search(rest)
+    )
 
 
 def _organisation(name: str) -> bool:
@@ -251,6 +273,34 @@ def _trailing_name(words: list[str]) -> list[str]:
             break
         run.insert(0, word)
     return run[-4:]
+
+
+def _without_article(words: list[str]) -> list[str]:
+    return words[1:] if words and words[0].lower() in ("the", "a", "an") else words
+
+
+_PREPOSITIONS = frozenset("of for in at from to with by on near".split())  # noqa: SIM905
+
+
+def _place_of(words: list[str]) -> bool:
+    """Whether the trailing name of a phrase follows a preposition ("MP for Newcastle")."""
+    run = _trailing_name(words)
+    before = words[: len(words) - len(run)]
+    return bool(run) and bool(before) and before[-1].lower() in _PREPOSITIONS
+
+
+def _organisation_name(words: list[str]) -> list[str]:
+    """The trailing capitalised words with the joining words inside them ("University and
+    College Union", "Bank of England")."""
+    run: list[str] = []
+    for word in reversed(words):
+        joins = word.lower() in _JOINERS and run
+        if not (_capitalised(word) or joins) or (run and word.endswith((",", ".", ":", ";"))):
+            break
+        run.insert(0, word)
+    while run and run[0].lower() in _JOINERS:
+        run.pop(0)
+    return run[-6:]
 
 
 def _leading_name(words: list[str]) -> list[str]:
@@ -279,122 +329,3 @@ def _full_names(text: str) -> dict[str, str]:
                 names.setdefault(fold(run[-1]), " ".join(run[-2:]))
             run = []
     return names
-
-
-def _speech_quotes(text: str, sentences: list[Span]) -> list[Span]:
-    """Quotations long enough to be speech, from opening to closing mark; an unclosed one
-    runs on into the next paragraphs (a new paragraph may open it again)."""
-    quotes: list[Span] = []
-    lines = list(paragraph_spans(text))
-    opened: int | None = None
-    opened_line = depth = 0
-    for number, line in enumerate(lines):
-        for offset in range(line.start, line.end):
-            mark = _mark(text, offset, line.start)
-            if mark == "open" and opened is None:
-                opened, opened_line, depth = offset, number, 1
-            elif mark == "open" and number > opened_line and offset == line.start:
-                continue  # a quotation running on into a new paragraph is opened again
-            elif mark and opened is not None:
-                depth += 1 if mark == "open" else -1  # a quotation inside one
-                if depth == 0 and _is_speech(text, sentences, opened, offset):
-                    quotes.append(Span(opened, offset))
-                opened = None if depth == 0 else opened
-        if opened is not None and number - opened_line >= _QUOTE_PARAGRAPHS:
-            opened = None
-    return quotes
-
-
-def _mark(text: str, offset: int, line_start: int) -> str | None:
-    """Whether a double quotation mark opens or closes a quotation (a straight one opens
-    after a space or at the start of a line)."""
-    char = text[offset]
-    if char in _OPENING:
-        return "open"
-    if char in _CLOSING:
-        return "close"
-    if char != '"':
-        return None
-    before = text[offset - 1] if offset > line_start else " "
-    return "open" if before.isspace() or before in "([:–—-" else "close"
-
-
-def _is_speech(text: str, sentences: list[Span], start: int, end: int) -> bool:
-    """Long, or crossing a sentence, or standing after a colon or at the start of a line."""
-    crosses = any(start < s.start < end for s in sentences)
-    led = text[text.rfind("\n", 0, start) + 1 : start].rstrip()[-1:] in (":", "", "–", "—")
-    return crosses or led or end - start >= _SPEECH_CHARS
-
-
-def _inside(sentence: Span, quote: Span) -> bool:
-    """Whether most of a sentence lies inside a quotation."""
-    overlap = min(sentence.end, quote.end + 1) - max(sentence.start, quote.start)
-    return overlap * 2 > sentence.end - sentence.start
-
-
-def _interview_roles(text: str, sentences: list[Span], reader: _Reader) -> dict[int, str]:
-    """Sentence index → INTERVIEWER or the interviewee, for articles laid out as questions
-    and answers; empty for other articles."""
-    lines = list(paragraph_spans(text))
-    if not lines:
-        return {}
-    kinds = [_line_kind(text[line.start : line.end]) for line in lines]
-    labelled = [i for i, kind in enumerate(kinds) if kind == "label" and i > 0]
-    interview = re.search(r"\binterview", text[: lines[min(3, len(lines) - 1)].end], re.I)
-    questions = [i for i, kind in enumerate(kinds) if kind == "question"]
-    if len(questions) < 2 and len(labelled) < 2:
-        questions = [i for i, kind in enumerate(kinds) if kind == "bare question"]
-        if not interview or len(questions) < 2:
-            return {}
-    first = min(questions + labelled)
-    interviewee = _interviewee(text, lines[:first], reader)
-    roles: dict[int, str] = {}
-    speaker: str | None = None
-    for number in range(first, len(lines)):
-        line, kind = lines[number], kinds[number]
-        if number in questions:
-            speaker = INTERVIEWER
-        elif number in labelled:
-            label = _LABEL.match(text, line.start)
-            speaker = reader.name(label.group(1).split()) if label else None
-            speaker = speaker or INTERVIEWER
-        elif kind in ("answer", "prose", "bare question"):
-            speaker = interviewee if speaker else None
-        else:
-            continue  # captions, headings and repeated titles are nobody's words
-        for index, sentence in enumerate(sentences):
-            if speaker and line.start <= sentence.start < line.end:
-                roles[index] = speaker
-    return roles
-
-
-def _line_kind(line: str) -> str:
-    if _QUESTION_LABEL.match(line):
-        return "question"
-    if _ANSWER_LABEL.match(line):
-        return "answer"
-    if _CAPTION.search(line) or line.rstrip()[-1:] not in ".!?…\"”»'’":
-        return "other"
-    if _LABEL.match(line):
-        return "label"
-    if _DASH.match(line):
-        return "question" if line.rstrip().endswith("?") else "answer"
-    asks = line.rstrip().endswith("?") and not re.search(r"[.!…](?:\s|$)", line)
-    return "bare question" if asks else "prose"
-
-
-def _interviewee(text: str, intro: list[Span], reader: _Reader) -> str | None:
-    """The person the introduction presents: named in the title ("NAME: …", "… – NAME"),
-    else the first one it reports as speaking, else the first full name."""
-    if not intro:
-        return None
-    title = text[intro[0].start : intro[0].end]
-    for part in (title.split(":")[0], re.split(r"\s[–—-]\s", title)[-1]):
-        if len(part.split()) <= 4 and (who := reader.name(part.split())):
-            return who
-    for line in intro[1:]:
-        if who := reader.reported(text[line.start : line.end]):
-            return who
-    body = " ".join(text[line.start : line.end] for line in intro[1:])
-    names = _full_names(body)
-    return next(iter(names.values()), None)

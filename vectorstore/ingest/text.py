@@ -141,6 +141,11 @@ def _sentence_spans(text: str) -> tuple[Span, ...]:
         starts = [
             sentence[0].offset for paragraph in segmenter.analyze(line) for sentence in paragraph
         ]
+        starts += [
+            m.end()
+            for m in _FOOTNOTED_END.finditer(line)
+            if line[m.end() :].lstrip('"“‘(')[:1].isupper()
+        ]
         starts = [start for start in sorted({0, *starts}) if not _false_break(line, start)]
         for start, end in zip(starts, [*starts[1:], len(line)], strict=True):
             piece = line[start:end]
@@ -150,6 +155,11 @@ def _sentence_spans(text: str) -> tuple[Span, ...]:
                     Span(para.start + start + lead, para.start + start + len(piece.rstrip()))
                 )
     return tuple(spans)
+
+
+# A sentence's end with a footnote mark after it ("… is being restored.* This latest …"),
+# which syntok does not take for one.
+_FOOTNOTED_END = re.compile(r"[.!?…][\"'”’)]*[*†‡]+\s+")
 
 
 # Titles and abbreviations after which a name goes on the sentence ("Gov. Newsom"), and those

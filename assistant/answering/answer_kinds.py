@@ -1,0 +1,136 @@
+"""The kind of thing a question asks for, and whether a text holds one: "how many" wants a
+number, "how much does it cost" an amount of money, "when" a date, "what date" or "which year"
+a calendar date, "who" or "which outlet" a name, "where" a place (best put right after the
+question's own word: "found on Zandmotor beach").
+
+A date that stands as an adjective before a noun dates that thing ("a 26 December 2019
+ruling"): it answers only a question about that thing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal
+
+from vectorstore.ingest.text import STOPWORDS, words
+
+# "when" wants a date ("last week" will do); "what date", "which year" a calendar date.
+Kind = Literal["number", "date", "calendar", "name", "place", "money"]
+
+_DATE_KINDS = frozenset({"year", "date", "day", "month", "time"})
+_CALENDAR_KINDS = frozenset({"year", "date", "month"})
+_NUMBER_KINDS = frozenset(
+    """number percentage percent share rate amount price cost figure toll total size population
+    age gdp budget salary income revenue""".split()  # noqa: SIM905
+)
+# "What is the population of …", "What was the robot's success rate …": the thing asked for.
+_WHAT_IS_THE = re.compile(r"\bwhat (?:is|was|are|were|will be) the ([^?]*)", re.I)
+_HOW_NUMBER = re.compile(r"\bhow (?:many|much|large|big|old|long|far|high|fast|often)\b", re.I)
+# A question about what something costs wants an amount of money.
+_PRICE = re.compile(
+    r"\b(?:cost|costs|price|prices|priced|pay|paid|fee|fees|spend|spent|worth)\b", re.I
+)
+_MONEY = re.compile(
+    r"[$€£¥₽]\s?\d|\d\s?(?:[$€£¥₽]|dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|cents?"
+    r"|pence|usd|eur|gbp)\b|\b(?:free of charge|for free)\b",
+    re.I,
+)
+_WHEN = re.compile(r"\bwhen\b", re.I)
+_WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
+_WHERE = re.compile(r"\bwhere\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
+    r"|thousands?|millions?|billions?|trillions?|half|twice|double|triple)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
+    r"\.?\s+\d|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow"
+    r"|spring|summer|autumn|fall|winter|last (?:week|month|year)|next (?:week|month|year))\b",
+    re.I,
+)
+# A calendar date: a year, or a day of a month.
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_CALENDAR = re.compile(
+    rf"\b(?:1[89]\d\d|20\d\d)s?\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}",
+    re.I,
+)
+# A date standing as an adjective before a noun: "a 26 December 2019 ruling", "the 2020 race".
+_DATE_PHRASE = (
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?"
+    rf"(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|(?:1[89]|20)\d\d)"
+)
+_ATTRIBUTIVE_DATE = re.compile(
+    rf"(?P<det>\b(?:a|an|the|its|his|her|their|this|that)\s+){_DATE_PHRASE}\s+"
+    r"(?!(?:and|or|but|to|in|on|at|of|for|by|with|from|when|as|was|is|were|are|has|had|will"
+    r"|would|after|before|until|since)\b)(?P<noun>[a-z][a-z-]{2,})\b",
+    re.I,
+)
+
+
+# A word, then a place put right after it: "found on Zandmotor beach", "held in Khankendi".
+_PLACED = re.compile(
+    r"(?P<word>[^\W\d_][\w'’-]*)\s+(?:[a-z]+\s+){0,2}?(?:in|on|at|near|off|outside|inside)"
+    r"\s+(?:the\s+)?[A-ZÀ-ÖØ-Þ]"
+)
+
+
+def says_where(text: str, asks_about: Callable[[str], bool]) -> bool:
+    """Whether a text puts a place right after a word of the question: "The tool was found
+    on Zandmotor beach" says where it was found; "researchers … in The Netherlands have
+    found a tool" says where the researchers are."""
+    return any(asks_about(found["word"]) for found in _PLACED.finditer(text))
+
+
+def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool:
+    """Whether a text holds a number, a date or an amount of money, as `kind` says; a date
+    counts only if it dates something `asks_about` (a word of the question) or nothing."""
+    if kind == "number":
+        return bool(_NUMBER.search(text))
+    if kind == "money":
+        return bool(_MONEY.search(text))
+    dates = _ATTRIBUTIVE_DATE.sub(
+        lambda found: found[0] if asks_about(found["noun"]) else found["det"], text
+    )
+    return bool((_CALENDAR if kind == "calendar" else _DATE).search(dates))
+
+
+def expected_kind(question: str, kind: list[str]) -> Kind | None:
+    kind_set = set(kind)
+    asked_for = _WHAT_IS_THE.search(question)
+    if asked_for:  # up to "of", "for", "in": "the population of Georgia" asks for a population
+        head = re.split(r"\b(?:of|for|in|on|at|by|with|from|to|among|between)\b", asked_for[1])[0]
+        kind_set |= set(words(head))
+    if _PRICE.search(question):
+        return "money"
+    if _HOW_NUMBER.search(question) or kind_set & _NUMBER_KINDS:
+        return "number"
+    if kind_set & _CALENDAR_KINDS:
+        return "calendar"
+    if _WHEN.search(question) or kind_set & _DATE_KINDS:
+        return "date"
+    if _WHO.search(question) and not re.match(r"^\W*who (?:is|are|was|were)\b", question, re.I):
+        return "name"  # "Who estimated …" wants a person; "Who is X?" wants what X is
+    if _WHERE.search(question):
+        return "place"
+    if kind and all(w not in STOPWORDS for w in kind) and _is_entity_kind(kind[-1]):
+        return "name"
+    return None
+
+
+# Kinds of answer that are named things: "which outlet", "which company", "which country".
+_ENTITY_KINDS = frozenset(
+    """outlet outlets newspaper newspapers agency agencies channel company companies firm firms
+    country countries city cities organization organizations organisation organisations
+    party parties airline airlines carrier carriers university universities person people
+    official officials minister ministers state states""".split()  # noqa: SIM905
+)
+
+
+def _is_entity_kind(word: str) -> bool:
+    return word in _ENTITY_KINDS

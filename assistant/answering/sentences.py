@@ -1,0 +1,109 @@
+"""The sentences of retrieved passages an extractive answer may quote, with what stands
+before each: the sentences just before it (they may name its subject) and the question it
+answers, when it opens the reply to one (an interview's "– How do you assess …?" followed by
+"– This was a landmark, historic event").
+
+Only a statement is quotable: never a question, a headline or other line without a
+sentence's end, a byline, a caption or a fragment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answering.evidence import evidence_spans
+from vectorstore.ingest.text import Span, fold, paragraph_spans
+from vectorstore.search.retrieval import Passage
+
+MIN_WORDS = 4
+# How many sentences before a sentence may give its subject's name ("The effort may have …").
+CONTEXT_SENTENCES = 2
+
+# How a statement ends: . ! … possibly inside closing quotes or brackets.
+_STATEMENT_END = re.compile(r"[.!…:;][\"'”’»)\]]*$")
+# A byline ("By Nada Tawfik, BBC News, New York") or a caption or credit line.
+_BYLINE = re.compile(
+    r"^(?:by|photo|photos|image|images|picture|video|credit|caption|featured image|source)"
+    r"\b[^.!?]{0,80}$|^(?:photo|image|picture|video|credit|source)s?\s*:",
+    re.IGNORECASE,
+)
+CLOSING = "\"'”’»)]"
+# Where a statement turns into a question: ", but when will …?", "; why …?".
+_ASKING_CLAUSE = re.compile(
+    r"(?:,|;|\s[—–-])\s+(?:(?:but|and|so|yet|or)\s+)?(?:what|when|why|how|who|where|which|is|are"
+    r"|was|were|do|does|did|can|could|will|would|should|has|have|had)\b[^,;]*\?\W*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A quotable sentence of a passage, in article offsets."""
+
+    passage: Passage
+    start: int
+    end: int
+    before: str  # the sentences just before it, nearest last
+    answers: str = ""  # the question it replies to: the line before, when that line asks
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start - self.passage.start : self.end - self.passage.start]
+
+
+def quotable_sentences(passages: Sequence[Passage]) -> list[Sentence]:
+    """Quotable sentences in article offsets, each with the sentences before it; one repeated
+    by overlapping chunks is kept once."""
+    seen: set[tuple[str, int]] = set()
+    found = []
+    for passage in passages:
+        lines = [(p.start, p.end) for p in paragraph_spans(passage.text)]
+        line_starts = {start for start, _ in lines}
+        recent: list[str] = []  # the sentences before, nearest last
+        previous = ""  # the whole sentence before, a question included
+        for whole in evidence_spans(passage.text):  # never text addressed to an AI
+            span = statement_part(passage.text, whole)
+            start, end = passage.start + span.start, passage.start + span.end
+            text = passage.text[span.start : span.end]
+            whole_line = span == whole and (whole.start, whole.end) in lines
+            if (passage.article_id, start) not in seen and is_statement(
+                text, passage.title, whole_line
+            ):
+                seen.add((passage.article_id, start))
+                opens_line = whole.start in line_starts
+                answers = previous if opens_line and _asks(previous) else ""
+                found.append(Sentence(passage, start, end, "\n".join(recent), answers))
+            recent = [*recent, text][-CONTEXT_SENTENCES:]
+            previous = passage.text[whole.start : whole.end]
+    return found
+
+
+def _asks(sentence: str) -> bool:
+    return sentence.rstrip(CLOSING).endswith("?")
+
+
+def statement_part(text: str, span: Span) -> Span:
+    """A sentence that states something and then asks ("The European Union is not a military
+    force, they are trying now, but when will this happen?"): its statement, up to the clause
+    that asks. Any other sentence whole."""
+    sentence = text[span.start : span.end]
+    if not _asks(sentence):
+        return span
+    cut = _ASKING_CLAUSE.search(sentence)
+    if cut is None or len(sentence[: cut.start()].split()) < MIN_WORDS:
+        return span
+    return Span(span.start, span.start + cut.start())
+
+
+def is_statement(sentence: str, title: str = "", whole_line: bool = False) -> bool:
+    """Whether a sentence may be quoted as an answer: not a question, not the headline, not a
+    line standing alone without a sentence's end (a heading, a standfirst, a caption), not a
+    byline or credit, not a fragment of a few words."""
+    text = " ".join(sentence.split())
+    if len(text.split()) < MIN_WORDS or _asks(text):
+        return False
+    if fold(text) == " ".join(fold(title).split()) or _BYLINE.match(text):
+        return False
+    return not (whole_line and not _STATEMENT_END.search(text))
