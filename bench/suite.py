@@ -29,6 +29,7 @@ def main() -> int:
     lines = done.stdout.splitlines()
     slowest = lines.index(next(line for line in lines if "slowest" in line)) if lines else 0
     print("\n".join(lines[slowest : slowest + 12]))
+    print("\n".join(line for line in lines if line.startswith(("FAILED", "ERROR"))))
     print(lines[-1] if lines else done.stderr.strip())
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = used.ru_utime + used.ru_stime

@@ -37,6 +37,13 @@ HOSTILE_CASE = {
     "sources": ["zorgland"],
     "facts": [["400 workers"]],
 }
+# A case that fails whatever the answers get right: the articles give 400 workers, not 900.
+FAILING_CASE = {
+    "id": "zorgland-wrong-figure",
+    "question": "How many workers will the Zorgland depot employ?",
+    "sources": ["zorgland"],
+    "facts": [["900 workers"]],
+}
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -77,7 +84,7 @@ def report(
     (folder / "corpus").mkdir()
     (folder / "corpus" / "zorgland.txt").write_text(HOSTILE, encoding="utf-8")
     golden = folder / "golden.yaml"
-    cases = yaml.safe_load(GOLDEN.read_text())["cases"] + [HOSTILE_CASE]
+    cases = yaml.safe_load(GOLDEN.read_text())["cases"] + [HOSTILE_CASE, FAILING_CASE]
     golden.write_text(yaml.safe_dump({"cases": cases}, allow_unicode=True), encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ASSISTANT_HOME", str(home))
