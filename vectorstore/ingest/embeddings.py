@@ -40,7 +40,7 @@ BATCH_TEXTS = 32
 # 2 cores this gave 1.2x the chunks/s of onnxruntime's two intra-op threads on one text at a
 # time when the machine was idle, 1.8x when other processes kept it busy: a small model's
 # matrices split poorly across threads, and its spinning threads lose out to other work.
-WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class MiniLMEmbeddings(Embeddings):
