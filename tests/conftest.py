@@ -15,8 +15,8 @@ from vectorstore.knowledge import KnowledgeBase, Layout
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 # The local embedding model on one thread in every test and the commands they start: pytest
-# runs a worker per core, and onnxruntime's default of a thread per core in each of them made
-# every embedding wait for a core (72 seed chunks: 20 s on a busy machine, 6 s on one thread).
+# runs a worker per core, and a thread per core in each of them made every embedding wait for
+# a core (72 seed chunks: 20 s on a busy machine, 6 s on one thread).
 os.environ["ASSISTANT_EMBEDDING_THREADS"] = "1"
 
 

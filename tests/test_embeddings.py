@@ -7,7 +7,12 @@ import pytest
 from assistant.errors import user_error
 from vectorstore.errors import ConfigurationError
 from vectorstore.ingest.embedding_config import EmbeddingConfig
-from vectorstore.ingest.embeddings import MiniLMEmbeddings, embedding_model_id, make_embeddings
+from vectorstore.ingest.embeddings import (
+    WORKERS,
+    MiniLMEmbeddings,
+    embedding_model_id,
+    make_embeddings,
+)
 
 
 def test_local_minilm_is_the_default_and_embeds_offline() -> None:
@@ -28,9 +33,9 @@ def test_the_thread_setting_reaches_the_local_model(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("ASSISTANT_EMBEDDING_THREADS", "1")
     model = make_embeddings(load_settings().embedding)
     assert isinstance(model, MiniLMEmbeddings)
-    options = model._runner.model.get_session_options()
-    assert options.intra_op_num_threads == 1
-    assert MiniLMEmbeddings()._runner.model.get_session_options().intra_op_num_threads == 0
+    assert model.workers == 1
+    assert MiniLMEmbeddings().workers == WORKERS  # 0: one per core
+    assert model._runner.model.get_session_options().intra_op_num_threads == 1
 
 
 def test_openai_embeddings_are_selectable_with_a_timeout_and_retries() -> None:
@@ -57,25 +62,27 @@ def test_an_unknown_embedding_model_is_a_clear_error() -> None:
 
 
 def test_batched_vectors_are_the_ones_embedded_one_at_a_time() -> None:
-    """Batches sorted by length and padded to their longest text give the vectors chromadb's
-    code gives for each text alone (it pads every batch to 256 word pieces, so the product
-    used to embed one text at a time)."""
+    """Batches sorted by length, padded to their longest text and run on several threads give
+    the vectors chromadb's code gives for each text alone (it pads every batch to 256 word
+    pieces, so the product used to embed one text at a time)."""
     import numpy as np
 
     from tests.conftest import SEEDS
-    from vectorstore.ingest.embeddings import length_batches
+    from vectorstore.ingest.embeddings import BATCH_TEXTS, BATCH_TOKENS, length_batches
 
     words = " ".join(p.read_text() for p in sorted(SEEDS.glob("*.txt"))).split()
     texts = [" ".join(words[i : i + 3 + (i * 37) % 300]) for i in range(0, 4000, 90)]
     texts += ["", "Armenia"]
     model = MiniLMEmbeddings()
-    batched = np.asarray(model.embed_documents(texts))
     alone = model._runner._forward(texts, batch_size=1)
-    cosines = (batched * alone).sum(axis=1)
-    assert len(batched) == len(texts)
-    assert cosines.min() > 1 - 1e-5
+    for workers in (1, 3):  # batches one after another, and several at once on threads
+        model.workers = workers
+        batched = np.asarray(model.embed_documents(texts))
+        cosines = (batched * alone).sum(axis=1)
+        assert len(batched) == len(texts)
+        assert cosines.min() > 1 - 1e-5
     lengths = [len(e.ids) for e in model._runner.tokenizer.encode_batch(texts)]
-    batches = length_batches(lengths, 4096, 32)
+    batches = length_batches(lengths, BATCH_TOKENS, BATCH_TEXTS)
     assert sorted(i for batch in batches for i in batch) == list(range(len(texts)))
     assert len(batches) > 1 and max(len(batch) for batch in batches) > 1
 

@@ -264,3 +264,16 @@ def test_an_index_locked_by_another_writer_is_busy_not_damaged(
     shown = user_error(raised.value)
     assert "--rebuild" not in str(shown) and shown.exit_code == 3
     assert "try again when that `assistant ingest` has finished" in str(shown)
+
+
+def test_embed_texts_gives_every_vector_when_its_cache_fills(
+    fake_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full cache is emptied before new texts go in: texts it held that are asked for again
+    in the same call are embedded again, not looked up in the emptied cache."""
+    import vectorstore.knowledge
+
+    monkeypatch.setattr(vectorstore.knowledge, "VECTOR_CACHE", 3)
+    fake_kb.embed_texts(["a", "b"])
+    vectors = fake_kb.embed_texts(["a", "c", "d"])
+    assert vectors == fake_kb.embeddings.embed_documents(["a", "c", "d"])

@@ -308,9 +308,11 @@ class KnowledgeBase:
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         """Vectors of texts (answer scoring's sentences); each distinct text is embedded once
         per knowledge base, since the same passages come back for question after question."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        wanted = list(dict.fromkeys(texts))
+        missing = [t for t in wanted if t not in self._vectors]
         if len(self._vectors) + len(missing) > VECTOR_CACHE:
-            self._vectors.clear()
+            self._vectors.clear()  # the texts it held are needed again too
+            missing = wanted
         if missing:
             vectors = self.embeddings.embed_documents(missing)
             self._vectors.update(zip(missing, vectors, strict=True))

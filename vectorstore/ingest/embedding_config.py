@@ -40,8 +40,8 @@ class EmbeddingConfig(BaseModel):
         0,
         ge=0,
         le=256,
-        description="CPU threads the local model runs on (0: one per core). On a machine "
-        "busy with other work, 1 is often faster: threads that wait for a core lose time.",
+        description="CPU threads the local model runs on, one batch of texts each (0: one "
+        "per core). Fewer leave cores to other work on a shared machine.",
     )
     batch_size: int = Field(
         32, ge=1, le=2048, description="Texts sent to the embeddings server in one request."

