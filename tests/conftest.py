@@ -24,8 +24,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: a worker per core and one more. Many tests wait on processes they started
     (kill -9 at random moments, servers, time-outs), and the extra worker keeps the cores busy
     meanwhile: 3.4 min instead of 3.9 on a quiet 2-core machine (bench/suite.py)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) + 1
+    from vectorstore.ingest.embedding_config import usable_cores
+
+    return usable_cores() + 1
 
 
 @pytest.fixture(autouse=True)

@@ -6,11 +6,19 @@ settings imports neither onnxruntime nor langchain.
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 LOCAL_MODEL = "all-MiniLM-L6-v2"
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on (all of them where affinity is unknown, as on macOS)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class EmbeddingConfig(BaseModel):

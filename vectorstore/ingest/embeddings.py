@@ -11,7 +11,6 @@ replaces both when its URL is set. This module is imported lazily.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache, cached_property
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 from vectorstore.errors import ConfigurationError, EmbeddingUnavailable
-from vectorstore.ingest.embedding_config import LOCAL_MODEL, EmbeddingConfig
+from vectorstore.ingest.embedding_config import LOCAL_MODEL, EmbeddingConfig, usable_cores
 
 OPENAI_MODELS = ("text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002")
 
@@ -40,7 +39,7 @@ BATCH_TEXTS = 32
 # 2 cores this gave 1.2x the chunks/s of onnxruntime's two intra-op threads on one text at a
 # time when the machine was idle, 1.8x when other processes kept it busy: a small model's
 # matrices split poorly across threads, and its spinning threads lose out to other work.
-WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+WORKERS = usable_cores()
 
 
 class MiniLMEmbeddings(Embeddings):
