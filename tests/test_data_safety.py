@@ -205,6 +205,46 @@ def test_a_store_failure_mid_command_is_one_user_error(
         fake_kb.store.counts()
 
 
+def test_a_full_disk_is_raised_without_opening_the_index_again(
+    fake_kb: KnowledgeBase, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening Chroma afresh on a full disk never returned (an ingest hung in it): only a
+    failure that looks like a stale cache is retried on a freshly opened folder."""
+    fake_kb.ingest([seeds_copy])
+    store = fake_kb.store
+    opened: list[int] = []
+    reopen = store.reopen
+    assert reopen is not None
+
+    def counted_reopen() -> object:
+        opened.append(1)
+        return reopen()
+
+    monkeypatch.setattr(store, "reopen", counted_reopen)
+    failures = iter([RuntimeError("database or disk is full")])
+
+    def fails_once(*args: object, **kwargs: object) -> int:
+        raise next(failures, RuntimeError("database or disk is full"))
+
+    monkeypatch.setattr(type(store.chunks), "count", fails_once)
+    with pytest.raises(StorageFull):
+        store.counts()
+    assert opened == []
+    monkeypatch.undo()
+    monkeypatch.setattr(store, "reopen", counted_reopen)
+    stale = iter([RuntimeError("Error creating hnsw segment reader: Nothing found on disk")])
+    original = type(store.chunks).count
+
+    def stale_once(self: object) -> int:
+        error = next(stale, None)
+        if error is not None:
+            raise error
+        return original(self)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(type(store.chunks), "count", stale_once)
+    assert store.counts()[1] > 0 and opened == [1]
+
+
 def test_hostile_files_are_skipped_and_the_rest_ingested(
     fake_kb: KnowledgeBase, tmp_path: Path
 ) -> None:

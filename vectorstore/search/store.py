@@ -17,6 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from vectorstore.errors import (
     EmbeddingModelMismatch,
+    IndexDamaged,
     KnowledgeBaseError,
 )
 from vectorstore.ingest.articles import Article
@@ -66,15 +67,19 @@ def _translated(method: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 def _again_if_stale(store: ChromaStore, work: Callable[[], _R]) -> _R:
-    """Run a local store call; if it fails, open the folder afresh and try once more. Chroma
-    caches what it read of a folder per process, and another process writing there makes that
-    cache stale ("Error creating hnsw segment reader: Nothing found on disk")."""
+    """Run a local store call; if it fails as if damaged, open the folder afresh and try once
+    more. Chroma caches what it read of a folder per process, and another process writing
+    there makes that cache stale ("Error creating hnsw segment reader: Nothing found on
+    disk"). A full disk, a read-only folder or a busy database is no stale cache: opening
+    Chroma afresh on a full disk never returned (the ingest hung), so those are raised."""
     try:
         return work()
     except KnowledgeBaseError:
         raise
-    except Exception:
-        if store.reopen is None:
+    except Exception as error:
+        if store.reopen is None or not isinstance(
+            local_error(store.location, error, "cannot be read"), IndexDamaged
+        ):
             raise
         store.client = store.reopen()
         store._open()
