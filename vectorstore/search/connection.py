@@ -126,6 +126,29 @@ def local_error(location: str, error: BaseException, failure: str) -> IndexProbl
 NEARLY_FULL_BYTES = 32 * 2**20
 
 
+# Room a local write needs beyond its own bytes (Chroma's log, index and sqlite pages).
+ROOM_BYTES = 2**20
+
+
+def check_room(location: str, payload: int) -> None:
+    """Refuse a write of about `payload` bytes that the index's disk cannot hold. Chroma's
+    embedded store could hang, not fail, when the disk filled under a write (seen as an ingest
+    that never returned), so a local write is not begun without room to spare."""
+    place = Path(location)
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    try:
+        free = shutil.disk_usage(place).free
+    except OSError:
+        return
+    needed = ROOM_BYTES + 4 * payload
+    if free < needed:
+        raise StorageFull(
+            f"The disk holding the index at {location} is full ({free // 1024} KB free, "
+            f"a write needs about {needed // 1024} KB)"
+        )
+
+
 def _nearly_full(location: str) -> bool:
     place = Path(location)
     while not place.exists() and place != place.parent:

@@ -22,7 +22,7 @@ from vectorstore.errors import (
 )
 from vectorstore.ingest.articles import Article
 from vectorstore.ingest.chunking import Chunk
-from vectorstore.search.connection import local_error, server_error, within
+from vectorstore.search.connection import check_room, local_error, server_error, within
 from vectorstore.search.records import (
     StoredArticle,
     StoredChunk,
@@ -205,7 +205,11 @@ class ChromaStore:
         chunking: str,
     ) -> None:
         """Swap in an article's chunks. The manifest entry is written last: a crash before it
-        leaves the article looking changed, so the next ingest replaces it again."""
+        leaves the article looking changed, so the next ingest replaces it again. A local
+        store first checks its disk has room, before anything is deleted."""
+        if not self.remote:
+            text_bytes = len(article.text.encode()) + sum(len(c.text.encode()) for c in chunks)
+            check_room(self.location, text_bytes + 4 * sum(len(v) + 1 for v in vectors))
         self.chunks.delete(where={"article_id": article.id})
         vector = _mean_vector(vectors)
         if chunks:
