@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from vectorstore.ingest.text import Span, paragraph_spans, sentence_spans
 
@@ -113,6 +114,7 @@ def visible_text(text: str, gap: str = "") -> str:
     return "".join(gap if unicodedata.category(c) == _INVISIBLE else c for c in folded)
 
 
+@lru_cache(maxsize=8192)  # asked of the same sentences for every question and every check
 def looks_like_instruction(sentence: str) -> bool:
     """Text addressed to an AI rather than a reader: an article may carry it, but it is never
     quoted as evidence nor counted as support. An invisible character is read both as nothing
