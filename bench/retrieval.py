@@ -82,6 +82,7 @@ class Question:
     fresh: frozenset[str]
     asked: date | None = None
     own: frozenset[str] = frozenset()
+    week: str = ""  # the week's file date, "20250110": to measure on some weeks only
 
 
 def load_questions(data: Path, corpus: list[dict[str, str]]) -> list[Question]:
@@ -105,7 +106,8 @@ def load_questions(data: Path, corpus: list[dict[str, str]]) -> list[Question]:
                 own = frozenset(
                     url for url, _ in holding if url in searched.get(item["question_id"], ())
                 )
-                counted.append(Question(item["question_sentence"], gold, fresh, asked, own))
+                week = path.name.split("_")[0]
+                counted.append(Question(item["question_sentence"], gold, fresh, asked, own, week))
     return counted
 
 

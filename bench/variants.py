@@ -4,7 +4,13 @@ baseline of bench/retrieval.py (dense only, BM25 only, the LangChain tutorial pi
 one run on RealTime QA dev. Where bench/levers.py re-ranks the product's candidates without
 recency, these change what the product itself does: the query, the candidate pool, the
 fusion, the text BM25 indexes (the lexical index is rebuilt in memory for those), the weight
-of the article's title, and articles published after the day asked about.
+of the article's title, articles published after the day asked about, and the re-rankings of
+bench/article_levers.py (article evidence, neighbour context, article diversity, the article's
+vector).
+
+Each row is also measured on two halves of the weeks (the 1st, 3rd, 5th, 7th week and the
+others: `bench/out/variants-weeks-a.md`, `-weeks-b.md`): a setting is chosen on one half and
+must hold on the other, since the product meets weeks it was not tuned on.
 
     python bench/variants.py --home /tmp/bench-index
 
@@ -24,6 +30,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import retrieval
+from article_levers import (
+    ChunkMap,
+    article_decay,
+    article_share,
+    article_vector,
+    articles_first,
+    neighbour_share,
+    reranked_by,
+)
 from retrieval import DEFAULT_DATA, Question, Search, evaluate, open_index, tutorial_store
 
 import vectorstore.knowledge as knowledge
@@ -107,12 +122,36 @@ def dense_query_as(rewrite: Callable[[str], str], kb: KnowledgeBase) -> Iterator
         kb._dense = before
 
 
-def measure(kb: KnowledgeBase, questions: list[Question], tutorial: Search) -> dict:
+def halves(questions: list[Question]) -> dict[str, list[Question]]:
+    """The questions of the 1st, 3rd, ... week ("a") and of the 2nd, 4th, ... ("b")."""
+    weeks = sorted({q.week for q in questions})
+    return {
+        half: [q for q in questions if weeks.index(q.week) % 2 == parity]
+        for half, parity in (("a", 0), ("b", 1))
+    }
+
+
+Rows = dict[str, dict[str, float]]
+
+
+def measure(kb: KnowledgeBase, questions: list[Question], tutorial: Search) -> dict[str, Rows]:
+    """The rows over all questions (key "all") and over each half of the weeks."""
     default = Settings().retrieval.recency_half_life_days
-    rows = {f"product: hybrid, recency {default:g} d": evaluate(product(kb, default), questions)}
+    parts = {"all": questions} | halves(questions)
+    tables: dict[str, Rows] = {part: {} for part in parts}
 
     def row(name: str, search: Search) -> None:
-        rows[name] = evaluate(search, questions)
+        found: dict[Question, list[tuple[str, str]]] = {}
+
+        def once(q: Question) -> list[tuple[str, str]]:
+            if q not in found:
+                found[q] = search(q)
+            return found[q]
+
+        for part, subset in parts.items():
+            tables[part][name] = evaluate(once, subset)
+
+    row(f"product: hybrid, recency {default:g} d", product(kb, default))
 
     row("dense only", product(kb, 0, mode="dense"))
     row("BM25 only", product(kb, 0, mode="lexical"))
@@ -133,7 +172,19 @@ def measure(kb: KnowledgeBase, questions: list[Question], tutorial: Search) -> d
         row("BM25: title twice", product(kb, default))
     with lexical_text_as(lambda title, text: text, kb):
         row("BM25: no title (ablation)", product(kb, default))
-    return rows
+    chunks = ChunkMap.of(kb)
+    for name, rerank in {
+        "article evidence: + 0.1 x sum of its other chunks": article_share(chunks, 0.1),
+        "article evidence: + 0.25 x its best other chunk": article_share(chunks, 0.25, True),
+        "articles ranked first (best chunk), chunks within": articles_first(chunks),
+        "neighbour context: + 0.1 x best neighbour": neighbour_share(chunks, 0.1),
+        "neighbour context: + 0.25 x best neighbour": neighbour_share(chunks, 0.25),
+        "article diversity: n-th chunk of an article x 0.7^(n-1)": article_decay(chunks, 0.3),
+        "article vector: x (1 + 0.5 x cosine)": article_vector(kb, chunks, 0.5),
+    }.items():
+        with reranked_by(rerank, kb):
+            row(name, product(kb, default))
+    return tables
 
 
 def _soon(q: Question) -> date | None:
@@ -155,9 +206,16 @@ def main() -> None:
         return [(d.page_content, d.metadata["url"]) for d in store.similarity_search(q.text, k=10)]
 
     print()
-    rows = measure(kb, questions, tutorial)
+    tables = measure(kb, questions, tutorial)
     out = Path(__file__).resolve().parent / "out"
-    retrieval.write_table(rows, out, "variants", "RealTime QA dev: variants of the product")
+    title = "RealTime QA dev: variants of the product"
+    retrieval.write_table(tables.pop("all"), out, "variants", title)
+    for part, rows in tables.items():  # latencies only in the first table: later ones re-read
+        print(f"\nweeks {part}:")
+        kept = {
+            r: {c: v for c, v in row.items() if not c.endswith(" ms")} for r, row in rows.items()
+        }
+        retrieval.write_table(kept, out, f"variants-weeks-{part}", f"{title} (weeks {part})")
 
 
 if __name__ == "__main__":
