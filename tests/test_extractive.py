@@ -205,6 +205,24 @@ def test_a_reply_takes_the_question_only_when_it_opens_the_line_after_it() -> No
     assert [s.answers for s in found] == ["Is the port open?", ""]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        '"Are you worried about the vote in Ohio?" King asked.',  # its tag split off
+        '"Are you worried about the vote in Ohio?" asked King.',  # its tag kept on
+    ],
+)
+def test_a_reported_question_is_not_quoted_and_the_reply_after_it_answers_it(
+    question: str,
+) -> None:
+    text = f'{question}\n\n"No, not really," Scott said. "We just take the message out."'
+    _, citations = answer(
+        "Is Scott worried about what will happen to the vote in Ohio?", [passage_of(text)]
+    )
+    assert [c.quote for c in citations] == ['"No, not really," Scott said.']
+    assert not is_statement('"What is it about Joe Biden you like?" King asked Scott.')
+
+
 def test_a_lowercase_question_word_the_articles_only_write_capitalised_is_a_name() -> None:
     from assistant.answering.matching import with_names_written
 
