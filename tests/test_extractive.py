@@ -43,11 +43,29 @@ def answer(question: str, passages: list[Passage]) -> tuple[str, list[Citation]]
         ("What did Babaoğlu say?", "BABAOGLU spoke of peace."),
         # derivations sharing a stem; British and American spelling
         ("Which organisations must register?", "Organizations must register by May."),
+        # a verb and its agent noun, either way round
+        ("Who founded the charity?", "The charity's founder spoke first."),
+        ("Who is the creator of the app?", "She created the app in 2019."),
     ],
 )
 def test_a_question_term_is_found_in_its_other_forms(question: str, sentence: str) -> None:
     asked = read_question(question)
     assert set(asked.terms) <= asked.found(sentence)
+
+
+def test_a_word_ending_like_an_agent_noun_is_not_one() -> None:
+    assert "form" not in read_question("Who formed the band?").found("The former singer left.")
+
+
+def test_the_founder_a_sentence_names_answers_who_founded_it() -> None:
+    text = (
+        "A group of organizers, known as the Harbour Crew, backs Ortiz.\n"
+        "The group's founder, Ana Lima, is a force in local politics."
+    )
+    _, citations = answer("Who founded the Harbour Crew?", [passage_of(text)])
+    assert [c.quote for c in citations] == [
+        "The group's founder, Ana Lima, is a force in local politics."
+    ]
 
 
 def test_a_lowercase_word_is_not_the_name_it_spells() -> None:

@@ -7,7 +7,8 @@ and diacritics ("Babaoğlu" = "Babaoglu"). Beyond that:
   derived from the text itself ("CSTO" = "Collective Security Treaty Organization"), and a
   country's new name for its old one (`COUNTRY_RENAMES`, the only hand-made list);
 - a term matches its derivations sharing a stem of six letters or more ("member" =
-  "membership"), and British and American spellings alike ("organisation" = "organization");
+  "membership"), its agent noun ("founded" = "founder", "owns" = "owner", "created" =
+  "creator"), and British and American spellings alike ("organisation" = "organization");
 - the words that frame a question rather than say what it is about do not have to be found:
   the kind of thing asked for ("which *outlet*", "in what *year*"), verbs of speaking
   ("interviewed", "spoke") and of holding a role ("what position does X *hold*");
@@ -201,7 +202,7 @@ def _abbreviations(text: str) -> set[str]:
 
 
 def _matches(term: str, present: frozenset[str]) -> bool:
-    if term in present:
+    if term in present or not present.isdisjoint(_agent_forms(term)):
         return True
     if len(term) < MIN_SHARED_STEM:
         return False
@@ -209,6 +210,23 @@ def _matches(term: str, present: frozenset[str]) -> bool:
         len(other) >= MIN_SHARED_STEM and (other.startswith(term) or term.startswith(other))
         for other in present
     )
+
+
+# Agent nouns are the verb's stem and -er or -or ("found" → "founder", "creat" → "creator");
+# a few words that end so are no one who does it ("former" is not one who forms).
+_AGENT_ENDINGS = ("er", "or")
+_NOT_AGENTS = frozenset({"former", "latter", "center", "corner", "water", "power", "matter"})
+MIN_AGENT_STEM = 4
+
+
+@lru_cache(maxsize=4096)
+def _agent_forms(term: str) -> frozenset[str]:
+    """The agent noun of a verb's term, and the verb of an agent noun's ("founder" → "found")."""
+    forms = {term + ending for ending in _AGENT_ENDINGS} if len(term) >= MIN_AGENT_STEM else set()
+    for ending in _AGENT_ENDINGS:
+        if term.endswith(ending) and len(term) - len(ending) >= MIN_AGENT_STEM:
+            forms.add(term[: -len(ending)])
+    return frozenset(forms - _NOT_AGENTS) if term not in _NOT_AGENTS else frozenset()
 
 
 @lru_cache(maxsize=1)
