@@ -98,6 +98,22 @@ def test_a_question_wants_its_kind_of_answer(
     assert asked.holds_answer(holding) and not asked.holds_answer(lacking)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("Two lawmakers invited him to deliver a lecture in Berlin.", False),  # counts lawmakers
+        ("About 300 guests attended the lecture in Berlin.", True),  # the guests who attended
+        ("The lecture drew 300 people.", True),
+        ("Some 300 attended the lecture.", True),  # a number counting no noun of its own
+    ],
+)
+def test_a_number_answers_how_many_only_when_it_counts_what_is_asked(
+    sentence: str, counts: bool
+) -> None:
+    asked = read_question("How many people attended the lecture in Berlin?")
+    assert asked.holds_answer(sentence) is counts
+
+
 def test_the_kind_of_answer_and_framing_words_need_not_be_found() -> None:
     asked = read_question("Which outlet interviewed Ivan Timofeev?")
     assert "outlet" in asked.kind_terms and "interview" not in asked.terms

@@ -4,7 +4,8 @@ a calendar date, "who" or "which outlet" a name, "where" a place (best put right
 question's own word: "found on Zandmotor beach").
 
 A date that stands as an adjective before a noun dates that thing ("a 26 December 2019
-ruling"): it answers only a question about that thing.
+ruling"): it answers only a question about that thing. So does a number before a plural noun
+count that thing: "two lawmakers invited him" does not say how many people attended.
 """
 
 from __future__ import annotations
@@ -85,6 +86,45 @@ def says_where(text: str, asks_about: Callable[[str], bool]) -> bool:
     on Zandmotor beach" says where it was found; "researchers … in The Netherlands have
     found a tool" says where the researchers are."""
     return any(asks_about(found["word"]) for found in _PLACED.finditer(text))
+
+
+# A count standing as a word of its own: "24", "1,200", "two", "hundreds".
+_COUNT = re.compile(
+    r"\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
+    r"|thousands?|millions?|billions?",
+    re.I,
+)
+_EDGES = "\"'“”‘’«»()[],;:.!?"
+# How many words after a number may say what it counts ("24 burials each day").
+_COUNTED_WORDS = 3
+
+
+def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
+    """Whether some number of a text may count what a "how many" question asks about: it
+    is not followed by a plural noun (a figure, a unit: "80TB", "54%", "13 member carriers"),
+    or one of the words after it is the question's ("24 burials each day"). "Two lawmakers
+    from the AfD invited him" counts lawmakers, not how many people attended."""
+    tokens = [token.strip(_EDGES) for token in text.split()]
+    for i, token in enumerate(tokens):
+        if not _COUNT.fullmatch(token) and not (token[:1].isdigit() and token[-1:].isalpha()):
+            continue
+        following = tokens[i + 1 : i + 1 + _COUNTED_WORDS]
+        if not following or not _plural_noun(following[0]):
+            return True
+        if any(asks_about(word) for word in following):
+            return True
+    return False
+
+
+def _plural_noun(word: str) -> bool:
+    return (
+        word.isalpha()
+        and word.islower()
+        and len(word) > 3
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is"))
+        and word not in STOPWORDS
+    )
 
 
 def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool:

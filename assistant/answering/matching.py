@@ -25,7 +25,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from assistant.answering.answer_kinds import Kind, expected_kind, holds_kind, says_where
+from assistant.answering.answer_kinds import (
+    Kind,
+    counts_asked,
+    expected_kind,
+    holds_kind,
+    says_where,
+)
 from vectorstore.ingest.text import STOPWORDS, fold, is_name, terms, words
 
 # Countries renamed in living memory: either name finds the other. The only alias list.
@@ -59,6 +65,7 @@ _AUXILIARIES = frozenset(
 # A capitalised word, or a short word that may join the words of one name ("Bank of England").
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
 _JOINERS = frozenset({"of", "and", "for", "the", "on", "de", "&"})
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 # Derivations share a stem at least this long ("member" in "membership").
 MIN_SHARED_STEM = 6
 
@@ -76,6 +83,7 @@ class Question:
     acronyms: frozenset[str] = frozenset()  # "csto" for "CSTO"
     # Each name of several words ("David Marcus"): a later "Mr. Marcus" refers to it.
     full_names: tuple[tuple[str, ...], ...] = ()
+    counts: bool = False  # "how many": its number counts what is asked, not something else
 
     def found(self, text: str, surroundings: str = "") -> set[str]:
         """The question's terms a text holds, by any of their forms. A name counts only where
@@ -104,6 +112,8 @@ class Question:
             return True
         if self.expects in ("number", "money") and self._with_others(text):
             return False
+        if self.counts and not counts_asked(text, self._mentions):
+            return False
         return holds_kind(self.expects, text, self._asks_about)
 
     def _with_others(self, text: str) -> bool:
@@ -123,6 +133,11 @@ class Question:
     def _asks_about(self, word: str) -> bool:
         return any(canonical(t) in self.terms for t in terms(word))
 
+    def _mentions(self, word: str) -> bool:
+        """Whether a word is one of the question's terms in any form ("attendees": "attend")."""
+        present = text_terms(word)
+        return any(_matches(term, present) for term in self.terms)
+
 
 def read_question(question: str) -> Question:
     """What a question asks: its terms, its names, the kind of answer it wants."""
@@ -140,6 +155,7 @@ def read_question(question: str) -> Question:
         spelled_out=spelled_out,
         acronyms=frozenset(_abbreviations(question)) & frozenset(question_terms),
         full_names=tuple(_full_names(question)),
+        counts=bool(_HOW_MANY.search(question)),
     )
 
 
