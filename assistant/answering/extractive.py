@@ -294,7 +294,31 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
         for sentence in (candidate, *_continuation(candidate, qualified)):
             if len(chosen) < MAX_SENTENCES:
                 chosen.setdefault(_key(sentence), sentence)
+    for sentence in _own_view(candidates, best, min_support):
+        if len(chosen) < MAX_SENTENCES:
+            chosen.setdefault(_key(sentence), sentence)
     return list(chosen.values())
+
+
+def _own_view(candidates: Sequence[Candidate], best: float, min_support: float) -> list[Candidate]:
+    """Asked what X thinks, X's other sentences on the subject that score near the best
+    answer: part of X's view, quoted with it though alone they would not answer (for "Did
+    Lima think the closure was necessary?", her "This should never have closed the port"
+    beside her sentence that answers). They only add to an answer; they never make one."""
+    return sorted(
+        (
+            c
+            for c in candidates
+            if c.by_asked
+            and c.holds_answer
+            and not c.other_case
+            and c.topic_coverage > 0
+            and c.name_coverage >= min_support
+            and c.similarity >= MIN_SIMILARITY
+            and c.score >= best - SCORE_MARGIN
+        ),
+        key=lambda c: -c.score,
+    )
 
 
 def _continuation(sentence: Candidate, qualified: Sequence[Candidate]) -> list[Candidate]:
