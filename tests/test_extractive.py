@@ -114,6 +114,19 @@ def test_a_number_answers_how_many_only_when_it_counts_what_is_asked(
     assert asked.holds_answer(sentence) is counts
 
 
+def test_a_figure_among_one_group_does_not_answer_for_another() -> None:
+    text = "Ortiz's support among Ohio's older voters fell to 35%."
+    _, citations = answer(
+        "What was Ortiz's support among Ohio's younger voters?", [passage_of(text)]
+    )
+    assert citations == []
+    _, citations = answer("What was Ortiz's support among Ohio's older voters?", [passage_of(text)])
+    assert [c.quote for c in citations] == [text]
+    # the group ends at its noun: "fall" asks what happened to it
+    asked = read_question("How far did support among older voters fall?")
+    assert asked.group == {"older", "voter"}
+
+
 def test_the_kind_of_answer_and_framing_words_need_not_be_found() -> None:
     asked = read_question("Which outlet interviewed Ivan Timofeev?")
     assert "outlet" in asked.kind_terms and "interview" not in asked.terms

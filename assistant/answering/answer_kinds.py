@@ -5,7 +5,9 @@ question's own word: "found on Zandmotor beach").
 
 A date that stands as an adjective before a noun dates that thing ("a 26 December 2019
 ruling"): it answers only a question about that thing. So does a number before a plural noun
-count that thing: "two lawmakers invited him" does not say how many people attended.
+count that thing: "two lawmakers invited him" does not say how many people attended. And a
+figure among a group ("support among white voters") is answered only for that group: a
+sentence about "black voters" speaks of another.
 """
 
 from __future__ import annotations
@@ -174,3 +176,27 @@ _ENTITY_KINDS = frozenset(
 
 def _is_entity_kind(word: str) -> bool:
     return word in _ENTITY_KINDS
+
+
+# "among the state's white voters": the group a figure is asked for, up to its plural noun or
+# a word that starts another part of the question.
+_AMONG = re.compile(r"\bamong\s+([^?,;:.!]+)", re.I)
+_GROUP_JOINERS = frozenset({"the", "of", "and", "its", "their", "his", "her"})
+
+
+def asked_group(question: str) -> list[str]:
+    """The lower-case words of the group a question asks a figure among ("white", "voters"
+    in "support among South Carolina's white voters"); its names are matched as names."""
+    found = _AMONG.search(question)
+    if not found:
+        return []
+    group = []
+    for word in found[1].split():
+        word = re.sub(r"['’]s$", "", word)
+        if word.lower() in STOPWORDS and word.lower() not in _GROUP_JOINERS:
+            break
+        if word.islower() and word not in _GROUP_JOINERS:
+            group.append(word)
+            if _plural_noun(word):  # the group's noun ends it: "black voters" in "… voters fall"
+                break
+    return group

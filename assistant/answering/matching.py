@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from assistant.answering.answer_kinds import (
     Kind,
+    asked_group,
     counts_asked,
     expected_kind,
     holds_kind,
@@ -84,6 +85,7 @@ class Question:
     # Each name of several words ("David Marcus"): a later "Mr. Marcus" refers to it.
     full_names: tuple[tuple[str, ...], ...] = ()
     counts: bool = False  # "how many": its number counts what is asked, not something else
+    group: frozenset[str] = frozenset()  # "among white voters": the answer speaks of them
 
     def found(self, text: str, surroundings: str = "") -> set[str]:
         """The question's terms a text holds, by any of their forms. A name counts only where
@@ -105,7 +107,10 @@ class Question:
         return hits
 
     def holds_answer(self, text: str) -> bool:
-        """Whether a text holds the kind of thing asked for (a number, a date, a new name)."""
+        """Whether a text holds the kind of thing asked for (a number, a date, a new name), of
+        the group it is asked among."""
+        if not all(_matches(term, text_terms(text)) for term in self.group):
+            return False
         if self.expects in ("name", "place"):
             return bool(set(_name_terms(text)) - self.names - self.kind_terms)
         if self.expects is None:
@@ -156,6 +161,7 @@ def read_question(question: str) -> Question:
         acronyms=frozenset(_abbreviations(question)) & frozenset(question_terms),
         full_names=tuple(_full_names(question)),
         counts=bool(_HOW_MANY.search(question)),
+        group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
     )
 
 
