@@ -127,6 +127,16 @@ def test_a_figure_among_one_group_does_not_answer_for_another() -> None:
     assert asked.group == {"older", "voter"}
 
 
+def test_asked_who_did_it_a_sentence_near_in_meaning_must_still_say_the_deed() -> None:
+    crew = [passage_of("The River Crew sided with Dahl.")]
+    # near the question in meaning, naming the crew and someone, but not who leads it
+    assert answer("Who leads the River Crew?", crew) == (REFUSAL, [])
+    # a question not asking who did it is still answered in other words
+    assert answer("Did the River Crew back Dahl?", crew)[1]
+    led = [passage_of("The River Crew is led by Dahl.")]
+    assert answer("Who led the River Crew?", led)[1]
+
+
 def test_the_kind_of_answer_and_framing_words_need_not_be_found() -> None:
     asked = read_question("Which outlet interviewed Ivan Timofeev?")
     assert "outlet" in asked.kind_terms and "interview" not in asked.terms

@@ -44,7 +44,9 @@ MIN_SIMILARITY = 0.3
 # when the embedding of a short or quoted sentence ("its agenda is non-confrontational") is far.
 MIN_SIMILARITY_ALL_TERMS = 0.15
 # At or above it, a sentence that names the subject answers in other words ("obliged to
-# intervene" for "defend") even without the question's other terms (`says_some_of_it`).
+# intervene" for "defend") even without the question's other terms (`says_some_of_it`); not
+# a question asking who did something: a sentence naming X and someone says nothing of who
+# leads X unless it says the deed ("Who leads the Crew?": "The Crew endorsed Harris").
 STRONG_SIMILARITY = 0.6
 # A further sentence is quoted only if it scores within this margin of the best one.
 SCORE_MARGIN = 0.15
@@ -56,6 +58,8 @@ _ASKS_WHAT_SAID = re.compile(
     r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance)\b",
     re.IGNORECASE,
 )
+# "Who founded …", "Who leads …": asks who did what the question's verb says.
+_WHO_DID = re.compile(r"^\W*who\b", re.IGNORECASE)
 
 Embed = Callable[[list[str]], list[list[float]]]
 Idf = Callable[[str], float]
@@ -83,6 +87,7 @@ class Candidate:
     states: frozenset[str] = frozenset()  # the question's terms its own words hold
     says_where: bool = False  # asked where: puts a place right after the question's word
     other_case: bool = False  # its article speaks of the asked case elsewhere (`other_cases`)
+    asks_who: bool = False  # asked who did something: the sentence must say the deed itself
 
     def qualifies(self, min_support: float) -> bool:
         """Names the question's subject and speaks to what is asked about it."""
@@ -96,7 +101,11 @@ class Candidate:
             and self.name_coverage >= min_support
             and (
                 self.topic_coverage >= min_support
-                or (self.similarity >= STRONG_SIMILARITY and self.says_some_of_it(min_support))
+                or (
+                    self.similarity >= STRONG_SIMILARITY
+                    and not self.asks_who
+                    and self.says_some_of_it(min_support)
+                )
             )
         )
 
@@ -201,6 +210,7 @@ def score_sentences(
                 holds=frozenset(found | context),
                 states=frozenset(found),
                 says_where=asked.says_where(text),
+                asks_who=asked.expects == "name" and bool(_WHO_DID.match(question)),
             )
         )
     return other_cases(candidates, set(topic))
