@@ -105,6 +105,8 @@ def test_a_question_wants_its_kind_of_answer(
         ("About 300 guests attended the lecture in Berlin.", True),  # the guests who attended
         ("The lecture drew 300 people.", True),
         ("Some 300 attended the lecture.", True),  # a number counting no noun of its own
+        ("He gave the lecture on his 19th birthday.", False),  # an ordinal counts nothing
+        ("People attended the lecture in 2019.", False),  # nor does a year
     ],
 )
 def test_a_number_answers_how_many_only_when_it_counts_what_is_asked(

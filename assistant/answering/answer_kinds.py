@@ -96,6 +96,8 @@ _COUNT = re.compile(
     r"|thousands?|millions?|billions?",
     re.I,
 )
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
+_YEAR = re.compile(r"(?:1[89]|20)\d\ds?")
 _EDGES = "\"'“”‘’«»()[],;:.!?"
 # How many words after a number may say what it counts ("24 burials each day").
 _COUNTED_WORDS = 3
@@ -105,15 +107,19 @@ def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
     """Whether some number of a text may count what a "how many" question asks about: it
     is not followed by a plural noun (a figure, a unit: "80TB", "54%", "13 member carriers"),
     or one of the words after it is the question's ("24 burials each day"). "Two lawmakers
-    from the AfD invited him" counts lawmakers, not how many people attended."""
+    from the AfD invited him" counts lawmakers, not how many people attended; an ordinal
+    ("Wikipedia's 19th birthday") or a year ("in 2017", "the 1990s") counts nothing."""
     tokens = [token.strip(_EDGES) for token in text.split()]
     for i, token in enumerate(tokens):
-        if not _COUNT.fullmatch(token) and not (token[:1].isdigit() and token[-1:].isalpha()):
+        if _ORDINAL.fullmatch(token) or not (
+            _COUNT.fullmatch(token) or (token[:1].isdigit() and token[-1:].isalpha())
+        ):
             continue
         following = tokens[i + 1 : i + 1 + _COUNTED_WORDS]
-        if not following or not _plural_noun(following[0]):
-            return True
-        if any(asks_about(word) for word in following):
+        if following and _plural_noun(following[0]):
+            if any(asks_about(word) for word in following):
+                return True
+        elif not _YEAR.fullmatch(token):
             return True
     return False
 
