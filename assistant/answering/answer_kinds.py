@@ -1,7 +1,7 @@
 """The kind of thing a question asks for, and whether a text holds one: "how many" wants a
-number, "how much does it cost" an amount of money, "when" a date, "what date" or "which year"
-a calendar date, "who" or "which outlet" a name, "where" a place (best put right after the
-question's own word: "found on Zandmotor beach").
+number, "what percentage" a proportion, "how much does it cost" an amount of money, "when" a
+date, "what date" or "which year" a calendar date, "who" or "which outlet" a name, "where" a
+place (best put right after the question's own word: "found on Zandmotor beach").
 
 A date that stands as an adjective before a noun dates that thing ("a 26 December 2019
 ruling"): it answers only a question about that thing. So does a number before a plural noun
@@ -19,10 +19,18 @@ from typing import Literal
 from vectorstore.ingest.text import STOPWORDS, words
 
 # "when" wants a date ("last week" will do); "what date", "which year" a calendar date.
-Kind = Literal["number", "date", "calendar", "name", "place", "money"]
+Kind = Literal["number", "share", "date", "calendar", "name", "place", "money"]
 
 _DATE_KINDS = frozenset({"year", "date", "day", "month", "time"})
 _CALENDAR_KINDS = frozenset({"year", "date", "month"})
+# "What percentage of …", "what share of …" want a proportion: 60%, 5.8 per cent, two-thirds.
+_SHARE_KINDS = frozenset({"percentage", "percent", "proportion", "share"})
+_SHARE = re.compile(
+    r"\d\s?%|\bper\s?cent\b|\bpercentage points?\b|\b(?:half|a third|a quarter|a fifth|a tenth)\b"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine)[-\s]"
+    r"(?:thirds?|quarters?|fifths?|sixths?|eighths?|tenths?)\b",
+    re.I,
+)
 _NUMBER_KINDS = frozenset(
     """number percentage percent share rate amount price cost figure toll total size population
     age gdp budget salary income revenue""".split()  # noqa: SIM905
@@ -142,6 +150,8 @@ def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool
         return bool(_NUMBER.search(text))
     if kind == "money":
         return bool(_MONEY.search(text))
+    if kind == "share":
+        return bool(_SHARE.search(text))
     dates = _ATTRIBUTIVE_DATE.sub(
         lambda found: found[0] if asks_about(found["noun"]) else found["det"], text
     )
@@ -156,6 +166,8 @@ def expected_kind(question: str, kind: list[str]) -> Kind | None:
         kind_set |= set(words(head))
     if _PRICE.search(question):
         return "money"
+    if kind_set & _SHARE_KINDS and not _HOW_NUMBER.search(question):
+        return "share"
     if _HOW_NUMBER.search(question) or kind_set & _NUMBER_KINDS:
         return "number"
     if kind_set & _CALENDAR_KINDS:

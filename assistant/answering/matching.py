@@ -115,7 +115,7 @@ class Question:
             return bool(set(_name_terms(text)) - self.names - self.kind_terms)
         if self.expects is None:
             return True
-        if self.expects in ("number", "money") and self._with_others(text):
+        if self.expects in ("number", "share", "money") and self._with_others(text):
             return False
         if self.counts and not counts_asked(text, self._mentions):
             return False
