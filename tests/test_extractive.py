@@ -135,10 +135,28 @@ def test_asked_who_did_it_a_sentence_near_in_meaning_must_still_say_the_deed() -
     crew = [passage_of("The River Crew sided with Dahl.")]
     # near the question in meaning, naming the crew and someone, but not who leads it
     assert answer("Who leads the River Crew?", crew) == (REFUSAL, [])
+    assert answer("Who is the chair of the River Crew?", crew) == (REFUSAL, [])  # a role
     # a question not asking who did it is still answered in other words
     assert answer("Did the River Crew back Dahl?", crew)[1]
     led = [passage_of("The River Crew is led by Dahl.")]
     assert answer("Who led the River Crew?", led)[1]
+    # another verb will do where the sentence says all else the question asks
+    robot = [passage_of("A Rutgers-led team has created a blood-sampling robot.")]
+    assert answer("Who developed the blood-sampling robot?", robot)[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "deed"),
+    [
+        ("Who founded the Reckoning Crew?", "found"),
+        ("Who is the CEO of Alaska Airlines?", "ceo"),
+        ("Who is Jo Grady?", None),  # asks what she is
+        ("Whom did the Crew endorse?", None),
+        ("Who interviewed Ivan Timofeev?", None),  # a framing verb: the outlet may be asked
+    ],
+)
+def test_the_deed_or_role_a_question_asks_who_has(question: str, deed: str | None) -> None:
+    assert read_question(question).deed == deed
 
 
 def test_the_kind_of_answer_and_framing_words_need_not_be_found() -> None:

@@ -49,6 +49,8 @@ _MONEY = re.compile(
 )
 _WHEN = re.compile(r"\bwhen\b", re.I)
 _WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
+# "Who is Anne Gonzales?" asks what a named person is; "Who is the CEO of …?" asks for one.
+_WHO_IS_NAMED = re.compile(r"^\W*who (?:is|are|was|were)\b(?!\s+(?:the|a|an)\s+[a-z])", re.I)
 _WHERE = re.compile(r"\bwhere\b", re.I)
 _NUMBER = re.compile(
     r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
@@ -174,8 +176,10 @@ def expected_kind(question: str, kind: list[str]) -> Kind | None:
         return "calendar"
     if _WHEN.search(question) or kind_set & _DATE_KINDS:
         return "date"
-    if _WHO.search(question) and not re.match(r"^\W*who (?:is|are|was|were)\b", question, re.I):
-        return "name"  # "Who estimated …" wants a person; "Who is X?" wants what X is
+    if _WHO.search(question) and not _WHO_IS_NAMED.match(question):
+        return (
+            "name"  # "Who estimated …", "Who is the CEO of …" want a person; "Who is X?" what X is
+        )
     if _WHERE.search(question):
         return "place"
     if kind and all(w not in STOPWORDS for w in kind) and _is_entity_kind(kind[-1]):
@@ -218,3 +222,20 @@ def asked_group(question: str) -> list[str]:
             if _plural_noun(word):  # the group's noun ends it: "black voters" in "… voters fall"
                 break
     return group
+
+
+# "Who founded …", "Who is the CEO of …": the word right after "who" (and "is the") says the
+# deed or the role the person asked for has.
+_WHO_DEED = re.compile(
+    r"^\W*who\s+(?:(?:is|was|are|were)\s+(?:the|an?)\s+)?(?P<word>[^\W\d_]+)", re.I
+)
+
+
+def asked_deed(question: str) -> str | None:
+    """The deed or role a question asks who has ("founded" in "Who founded the Crew?", "CEO"
+    in "Who is the CEO of …?"); None when an auxiliary comes first ("Who will …", "Who is
+    Jo Grady?" asks what she is)."""
+    found = _WHO_DEED.match(question)
+    if not found or found["word"].lower() in STOPWORDS:
+        return None
+    return found["word"]

@@ -44,9 +44,7 @@ MIN_SIMILARITY = 0.3
 # when the embedding of a short or quoted sentence ("its agenda is non-confrontational") is far.
 MIN_SIMILARITY_ALL_TERMS = 0.15
 # At or above it, a sentence that names the subject answers in other words ("obliged to
-# intervene" for "defend") even without the question's other terms (`says_some_of_it`); not
-# a question asking who did something: a sentence naming X and someone says nothing of who
-# leads X unless it says the deed ("Who leads the Crew?": "The Crew endorsed Harris").
+# intervene" for "defend") even without the question's other terms (`says_some_of_it`).
 STRONG_SIMILARITY = 0.6
 # A further sentence is quoted only if it scores within this margin of the best one.
 SCORE_MARGIN = 0.15
@@ -58,8 +56,6 @@ _ASKS_WHAT_SAID = re.compile(
     r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance)\b",
     re.IGNORECASE,
 )
-# "Who founded …", "Who leads …": asks who did what the question's verb says.
-_WHO_DID = re.compile(r"^\W*who\b", re.IGNORECASE)
 
 Embed = Callable[[list[str]], list[list[float]]]
 Idf = Callable[[str], float]
@@ -87,7 +83,9 @@ class Candidate:
     states: frozenset[str] = frozenset()  # the question's terms its own words hold
     says_where: bool = False  # asked where: puts a place right after the question's word
     other_case: bool = False  # its article speaks of the asked case elsewhere (`other_cases`)
-    asks_who: bool = False  # asked who did something: the sentence must say the deed itself
+    # asked who did something or has a role ("Who leads the Crew?", "Who is the CEO of …"),
+    # it does not say that deed or role: naming the Crew and someone says nothing of who leads
+    lacks_deed: bool = False
 
     def qualifies(self, min_support: float) -> bool:
         """Names the question's subject and speaks to what is asked about it."""
@@ -97,15 +95,12 @@ class Candidate:
         return (
             self.holds_answer
             and not self.other_case
+            and not self.lacks_deed
             and self.similarity >= floor
             and self.name_coverage >= min_support
             and (
                 self.topic_coverage >= min_support
-                or (
-                    self.similarity >= STRONG_SIMILARITY
-                    and not self.asks_who
-                    and self.says_some_of_it(min_support)
-                )
+                or (self.similarity >= STRONG_SIMILARITY and self.says_some_of_it(min_support))
             )
         )
 
@@ -210,10 +205,21 @@ def score_sentences(
                 holds=frozenset(found | context),
                 states=frozenset(found),
                 says_where=asked.says_where(text),
-                asks_who=asked.expects == "name" and bool(_WHO_DID.match(question)),
+                lacks_deed=lacks_deed(asked.deed, set(topic), found | context),
             )
         )
     return other_cases(candidates, set(topic))
+
+
+def lacks_deed(deed: str | None, topic: set[str], held: set[str]) -> bool:
+    """Asked who did something or has a role, whether a sentence leaves it unsaid: it holds
+    neither the deed ("Who leads the Crew?": "The Crew endorsed Harris") nor, in other
+    words, everything else the question asks ("A Rutgers-led team has created a
+    blood-sampling robot" for "Who developed the blood-sampling robot?")."""
+    if deed is None or deed in held:
+        return False
+    others = topic - {deed}
+    return not (others and others <= held)
 
 
 def other_cases(candidates: Sequence[Candidate], topic: set[str]) -> list[Candidate]:

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from assistant.answering.answer_kinds import (
     Kind,
+    asked_deed,
     asked_group,
     counts_asked,
     expected_kind,
@@ -86,6 +87,7 @@ class Question:
     full_names: tuple[tuple[str, ...], ...] = ()
     counts: bool = False  # "how many": its number counts what is asked, not something else
     group: frozenset[str] = frozenset()  # "among white voters": the answer speaks of them
+    deed: str | None = None  # "Who founded …": the answer must say "found" (or "founder")
 
     def found(self, text: str, surroundings: str = "") -> set[str]:
         """The question's terms a text holds, by any of their forms. A name counts only where
@@ -162,6 +164,7 @@ def read_question(question: str) -> Question:
         full_names=tuple(_full_names(question)),
         counts=bool(_HOW_MANY.search(question)),
         group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
+        deed=next((t for t in question_terms if t in text_terms(asked_deed(question) or "")), None),
     )
 
 
