@@ -109,6 +109,8 @@ def test_a_question_wants_its_kind_of_answer(
         ("Some 300 attended the lecture.", True),  # a number counting no noun of its own
         ("He gave the lecture on his 19th birthday.", False),  # an ordinal counts nothing
         ("People attended the lecture in 2019.", False),  # nor does a year
+        ("People attended the lecture on August 6.", False),  # nor a day of the month
+        ("On 6 May people attended the lecture.", False),
     ],
 )
 def test_a_number_answers_how_many_only_when_it_counts_what_is_asked(

@@ -69,6 +69,7 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
 )
+_MONTH_WORD = re.compile(_MONTH, re.I)
 _CALENDAR = re.compile(
     rf"\b(?:1[89]\d\d|20\d\d)s?\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}",
     re.I,
@@ -118,12 +119,11 @@ def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
     is not followed by a plural noun (a figure, a unit: "80TB", "54%", "13 member carriers"),
     or one of the words after it is the question's ("24 burials each day"). "Two lawmakers
     from the AfD invited him" counts lawmakers, not how many people attended; an ordinal
-    ("Wikipedia's 19th birthday") or a year ("in 2017", "the 1990s") counts nothing."""
+    ("Wikipedia's 19th birthday"), a year ("in 2017", "the 1990s") or a day of a month ("on
+    August 6") counts nothing."""
     tokens = [token.strip(_EDGES) for token in text.split()]
     for i, token in enumerate(tokens):
-        if _ORDINAL.fullmatch(token) or not (
-            _COUNT.fullmatch(token) or (token[:1].isdigit() and token[-1:].isalpha())
-        ):
+        if not _counting(tokens, i):
             continue
         following = tokens[i + 1 : i + 1 + _COUNTED_WORDS]
         if following and _plural_noun(following[0]):
@@ -132,6 +132,18 @@ def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
         elif not _YEAR.fullmatch(token):
             return True
     return False
+
+
+def _counting(tokens: list[str], i: int) -> bool:
+    """Whether the i-th word is a number that may count: not an ordinal, nor a day of the
+    month beside it."""
+    token = tokens[i]
+    if _ORDINAL.fullmatch(token) or not (
+        _COUNT.fullmatch(token) or (token[:1].isdigit() and token[-1:].isalpha())
+    ):
+        return False
+    beside = tokens[max(i - 1, 0) : i] + tokens[i + 1 : i + 2]
+    return not (token.isdigit() and any(_MONTH_WORD.fullmatch(word) for word in beside))
 
 
 def _plural_noun(word: str) -> bool:
