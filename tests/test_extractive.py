@@ -107,6 +107,8 @@ def test_a_question_wants_its_kind_of_answer(
         ("About 300 guests attended the lecture in Berlin.", True),  # the guests who attended
         ("The lecture drew 300 people.", True),
         ("Some 300 attended the lecture.", True),  # a number counting no noun of its own
+        ("A two-hour lecture in Berlin drew them.", False),  # it counts hours
+        ("Some 300-400 attended the lecture.", True),  # a range
         ("He gave the lecture on his 19th birthday.", False),  # an ordinal counts nothing
         ("People attended the lecture in 2019.", False),  # nor does a year
         ("People attended the lecture on August 6.", False),  # nor a day of the month
@@ -118,6 +120,9 @@ def test_a_number_answers_how_many_only_when_it_counts_what_is_asked(
 ) -> None:
     asked = read_question("How many people attended the lecture in Berlin?")
     assert asked.holds_answer(sentence) is counts
+    assert read_question("How many hours did the lecture last?").holds_answer(
+        "It was a two-hour lecture."
+    )
 
 
 def test_a_figure_among_one_group_does_not_answer_for_another() -> None:

@@ -101,10 +101,11 @@ def says_where(text: str, asks_about: Callable[[str], bool]) -> bool:
     return any(asks_about(found["word"]) for found in _PLACED.finditer(text))
 
 
-# A count standing as a word of its own: "24", "1,200", "two", "hundreds".
+# A count standing as a word of its own: "24", "1,200", "1,600-2,300", "two", "hundreds"; or
+# joined to its unit, a measure: "two-hour", "5-year-old".
 _COUNT = re.compile(
-    r"\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
-    r"|thousands?|millions?|billions?",
+    r"(?:\d[\d,.]*(?:[-–]\d[\d,.]*)?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
+    r"|thousands?|millions?|billions?)(?:-[^\W\d_]+)*",
     re.I,
 )
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
@@ -118,15 +119,19 @@ def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
     """Whether some number of a text may count what a "how many" question asks about: it
     is not followed by a plural noun (a figure, a unit: "80TB", "54%", "13 member carriers"),
     or one of the words after it is the question's ("24 burials each day"). "Two lawmakers
-    from the AfD invited him" counts lawmakers, not how many people attended; an ordinal
-    ("Wikipedia's 19th birthday"), a year ("in 2017", "the 1990s") or a day of a month ("on
-    August 6") counts nothing."""
+    from the AfD invited him" counts lawmakers, not how many people attended, and a
+    "two-hour lecture" hours; an ordinal ("Wikipedia's 19th birthday"), a year ("in 2017",
+    "the 1990s") or a day of a month ("on August 6") counts nothing."""
     tokens = [token.strip(_EDGES) for token in text.split()]
     for i, token in enumerate(tokens):
         if not _counting(tokens, i):
             continue
         following = tokens[i + 1 : i + 1 + _COUNTED_WORDS]
-        if following and _plural_noun(following[0]):
+        unit = token.partition("-")[2]  # "two-hour" counts hours, whatever follows
+        if unit[:1].isalpha():
+            if asks_about(unit):
+                return True
+        elif following and _plural_noun(following[0]):
             if any(asks_about(word) for word in following):
                 return True
         elif not _YEAR.fullmatch(token):
