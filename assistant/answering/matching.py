@@ -5,7 +5,7 @@ and diacritics ("Babaoğlu" = "Babaoglu"). Beyond that:
 
 - a name matches across forms: an acronym stands for the capitalised words it abbreviates,
   derived from the text itself ("CSTO" = "Collective Security Treaty Organization"), and a
-  country's new name for its old one (`COUNTRY_RENAMES`, the only hand-made list);
+  country's new name for its old one (`COUNTRY_RENAMES`, the only list of aliases);
 - a term matches its derivations sharing a stem of six letters or more ("member" =
   "membership"), its agent noun ("founded" = "founder", "owns" = "owner", "created" =
   "creator"), and British and American spellings alike ("organisation" = "organization");
