@@ -43,11 +43,29 @@ def answer(question: str, passages: list[Passage]) -> tuple[str, list[Citation]]
         ("What did Babaoğlu say?", "BABAOGLU spoke of peace."),
         # derivations sharing a stem; British and American spelling
         ("Which organisations must register?", "Organizations must register by May."),
+        # a verb and its agent noun, either way round
+        ("Who founded the charity?", "The charity's founder spoke first."),
+        ("Who is the creator of the app?", "She created the app in 2019."),
     ],
 )
 def test_a_question_term_is_found_in_its_other_forms(question: str, sentence: str) -> None:
     asked = read_question(question)
     assert set(asked.terms) <= asked.found(sentence)
+
+
+def test_a_word_ending_like_an_agent_noun_is_not_one() -> None:
+    assert "form" not in read_question("Who formed the band?").found("The former singer left.")
+
+
+def test_the_founder_a_sentence_names_answers_who_founded_it() -> None:
+    text = (
+        "A group of organizers, known as the Harbour Crew, backs Ortiz.\n"
+        "The group's founder, Ana Lima, is a force in local politics."
+    )
+    _, citations = answer("Who founded the Harbour Crew?", [passage_of(text)])
+    assert [c.quote for c in citations] == [
+        "The group's founder, Ana Lima, is a force in local politics."
+    ]
 
 
 def test_a_lowercase_word_is_not_the_name_it_spells() -> None:
@@ -65,6 +83,8 @@ When did Armenia join? | date | Armenia joined in 1992. | Armenia joined.
 What will the drives cost? | money | They cost $300 each. | They cost 20TB.
 What is the population of Georgia? | number | It has 3.7 million people. | It is big.
 Who estimated the energy use? | name | Evan Sparks estimated it. | It was estimated.
+What percentage of voters are black? | share | About 60% of them are black. | Five are black.
+What share of staff are on contracts? | share | Two-thirds of them are. | 67,000 of them are.
 """
 
 
@@ -78,6 +98,72 @@ def test_a_question_wants_its_kind_of_answer(
     asked = read_question(question)
     assert asked.expects == expects
     assert asked.holds_answer(holding) and not asked.holds_answer(lacking)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("Two lawmakers invited him to deliver a lecture in Berlin.", False),  # counts lawmakers
+        ("About 300 guests attended the lecture in Berlin.", True),  # the guests who attended
+        ("The lecture drew 300 people.", True),
+        ("Some 300 attended the lecture.", True),  # a number counting no noun of its own
+        ("A two-hour lecture in Berlin drew them.", False),  # it counts hours
+        ("Some 300-400 attended the lecture.", True),  # a range
+        ("He gave the lecture on his 19th birthday.", False),  # an ordinal counts nothing
+        ("People attended the lecture in 2019.", False),  # nor does a year
+        ("People attended the lecture on August 6.", False),  # nor a day of the month
+        ("On 6 May people attended the lecture.", False),
+    ],
+)
+def test_a_number_answers_how_many_only_when_it_counts_what_is_asked(
+    sentence: str, counts: bool
+) -> None:
+    asked = read_question("How many people attended the lecture in Berlin?")
+    assert asked.holds_answer(sentence) is counts
+    assert read_question("How many hours did the lecture last?").holds_answer(
+        "It was a two-hour lecture."
+    )
+
+
+def test_a_figure_among_one_group_does_not_answer_for_another() -> None:
+    text = "Ortiz's support among Ohio's older voters fell to 35%."
+    _, citations = answer(
+        "What was Ortiz's support among Ohio's younger voters?", [passage_of(text)]
+    )
+    assert citations == []
+    _, citations = answer("What was Ortiz's support among Ohio's older voters?", [passage_of(text)])
+    assert [c.quote for c in citations] == [text]
+    # the group ends at its noun: "fall" asks what happened to it
+    asked = read_question("How far did support among older voters fall?")
+    assert asked.group == {"older", "voter"}
+
+
+def test_asked_who_did_it_a_sentence_near_in_meaning_must_still_say_the_deed() -> None:
+    crew = [passage_of("The River Crew sided with Dahl.")]
+    # near the question in meaning, naming the crew and someone, but not who leads it
+    assert answer("Who leads the River Crew?", crew) == (REFUSAL, [])
+    assert answer("Who is the chair of the River Crew?", crew) == (REFUSAL, [])  # a role
+    # a question not asking who did it is still answered in other words
+    assert answer("Did the River Crew back Dahl?", crew)[1]
+    led = [passage_of("The River Crew is led by Dahl.")]
+    assert answer("Who led the River Crew?", led)[1]
+    # another verb will do where the sentence says all else the question asks
+    robot = [passage_of("A Rutgers-led team has created a blood-sampling robot.")]
+    assert answer("Who developed the blood-sampling robot?", robot)[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "deed"),
+    [
+        ("Who founded the Reckoning Crew?", "found"),
+        ("Who is the CEO of Alaska Airlines?", "ceo"),
+        ("Who is Jo Grady?", None),  # asks what she is
+        ("Whom did the Crew endorse?", None),
+        ("Who interviewed Ivan Timofeev?", None),  # a framing verb: the outlet may be asked
+    ],
+)
+def test_the_deed_or_role_a_question_asks_who_has(question: str, deed: str | None) -> None:
+    assert read_question(question).deed == deed
 
 
 def test_the_kind_of_answer_and_framing_words_need_not_be_found() -> None:
@@ -203,6 +289,24 @@ def test_a_reply_takes_the_question_only_when_it_opens_the_line_after_it() -> No
     text = "Is the port open?\nYes, the port opens daily at six. Ships wait outside the harbour."
     found = quotable_sentences([passage_of(text)])
     assert [s.answers for s in found] == ["Is the port open?", ""]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        '"Are you worried about the vote in Ohio?" King asked.',  # its tag split off
+        '"Are you worried about the vote in Ohio?" asked King.',  # its tag kept on
+    ],
+)
+def test_a_reported_question_is_not_quoted_and_the_reply_after_it_answers_it(
+    question: str,
+) -> None:
+    text = f'{question}\n\n"No, not really," Scott said. "We just take the message out."'
+    _, citations = answer(
+        "Is Scott worried about what will happen to the vote in Ohio?", [passage_of(text)]
+    )
+    assert [c.quote for c in citations] == ['"No, not really," Scott said.']
+    assert not is_statement('"What is it about Joe Biden you like?" King asked Scott.')
 
 
 def test_a_lowercase_question_word_the_articles_only_write_capitalised_is_a_name() -> None:

@@ -163,3 +163,34 @@ def test_asked_what_x_said_a_sentence_naming_x_that_no_one_says_is_not_quoted() 
         "What did Lima say about the harbour dredging?", [found], lambda _: 1.0, fake_embed
     )
     assert {c.speaker for c in answer_extractively(candidates, 0.5)[1]} == {"Ana Lima"}
+
+
+def test_asked_what_x_thinks_x_other_words_on_it_near_the_best_are_quoted_with_it() -> None:
+    from assistant.answering.extractive import Candidate
+
+    text = (
+        "“A closure makes for a good story if you close the port,” Lima said. "
+        "“This should never have closed the port.” "
+        "Critic Bo Dahl said the port closure was useless."
+    )
+    found = passage(text, ())
+
+    def sentence(words: str, similarity: float, **role: bool) -> Candidate:
+        start = text.index(words)
+        return Candidate(
+            found, start, start + len(words), 0.7, similarity, topic_coverage=0.45, **role
+        )
+
+    answers = sentence(
+        "“A closure makes for a good story if you close the port,” Lima said.", 0.66, by_asked=True
+    )
+    own = sentence("“This should never have closed the port.”", 0.58, by_asked=True)
+    other = sentence("Critic Bo Dahl said the port closure was useless.", 0.6, by_other=True)
+    assert answers.qualifies(0.5) and not own.qualifies(0.5)
+    _, citations = answer_extractively([answers, own, other], 0.5)
+    assert [c.quote for c in citations] == [
+        "“A closure makes for a good story if you close the port,” Lima said.",
+        "“This should never have closed the port.”",
+    ]
+    # alone, her words near the subject do not make an answer
+    assert answer_extractively([own, other], 0.5)[1] == []

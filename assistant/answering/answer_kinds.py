@@ -1,10 +1,13 @@
 """The kind of thing a question asks for, and whether a text holds one: "how many" wants a
-number, "how much does it cost" an amount of money, "when" a date, "what date" or "which year"
-a calendar date, "who" or "which outlet" a name, "where" a place (best put right after the
-question's own word: "found on Zandmotor beach").
+number, "what percentage" a proportion, "how much does it cost" an amount of money, "when" a
+date, "what date" or "which year" a calendar date, "who" or "which outlet" a name, "where" a
+place (best put right after the question's own word: "found on Zandmotor beach").
 
 A date that stands as an adjective before a noun dates that thing ("a 26 December 2019
-ruling"): it answers only a question about that thing.
+ruling"): it answers only a question about that thing. So does a number before a plural noun
+count that thing: "two lawmakers invited him" does not say how many people attended. And a
+figure among a group ("support among white voters") is answered only for that group: a
+sentence about "black voters" speaks of another.
 """
 
 from __future__ import annotations
@@ -16,10 +19,18 @@ from typing import Literal
 from vectorstore.ingest.text import STOPWORDS, words
 
 # "when" wants a date ("last week" will do); "what date", "which year" a calendar date.
-Kind = Literal["number", "date", "calendar", "name", "place", "money"]
+Kind = Literal["number", "share", "date", "calendar", "name", "place", "money"]
 
 _DATE_KINDS = frozenset({"year", "date", "day", "month", "time"})
 _CALENDAR_KINDS = frozenset({"year", "date", "month"})
+# "What percentage of …", "what share of …" want a proportion: 60%, 5.8 per cent, two-thirds.
+_SHARE_KINDS = frozenset({"percentage", "percent", "proportion", "share"})
+_SHARE = re.compile(
+    r"\d\s?%|\bper\s?cent\b|\bpercentage points?\b|\b(?:half|a third|a quarter|a fifth|a tenth)\b"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine)[-\s]"
+    r"(?:thirds?|quarters?|fifths?|sixths?|eighths?|tenths?)\b",
+    re.I,
+)
 _NUMBER_KINDS = frozenset(
     """number percentage percent share rate amount price cost figure toll total size population
     age gdp budget salary income revenue""".split()  # noqa: SIM905
@@ -38,6 +49,8 @@ _MONEY = re.compile(
 )
 _WHEN = re.compile(r"\bwhen\b", re.I)
 _WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
+# "Who is Anne Gonzales?" asks what a named person is; "Who is the CEO of …?" asks for one.
+_WHO_IS_NAMED = re.compile(r"^\W*who (?:is|are|was|were)\b(?!\s+(?:the|a|an)\s+[a-z])", re.I)
 _WHERE = re.compile(r"\bwhere\b", re.I)
 _NUMBER = re.compile(
     r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
@@ -56,6 +69,7 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
 )
+_MONTH_WORD = re.compile(_MONTH, re.I)
 _CALENDAR = re.compile(
     rf"\b(?:1[89]\d\d|20\d\d)s?\b|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}",
     re.I,
@@ -87,6 +101,67 @@ def says_where(text: str, asks_about: Callable[[str], bool]) -> bool:
     return any(asks_about(found["word"]) for found in _PLACED.finditer(text))
 
 
+# A count standing as a word of its own: "24", "1,200", "1,600-2,300", "two", "hundreds"; or
+# joined to its unit, a measure: "two-hour", "5-year-old".
+_COUNT = re.compile(
+    r"(?:\d[\d,.]*(?:[-–]\d[\d,.]*)?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
+    r"|thousands?|millions?|billions?)(?:-[^\W\d_]+)*",
+    re.I,
+)
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
+_YEAR = re.compile(r"(?:1[89]|20)\d\ds?")
+_EDGES = "\"'“”‘’«»()[],;:.!?"
+# How many words after a number may say what it counts ("24 burials each day").
+_COUNTED_WORDS = 3
+
+
+def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
+    """Whether some number of a text may count what a "how many" question asks about: it
+    is not followed by a plural noun (a figure, a unit: "80TB", "54%", "13 member carriers"),
+    or one of the words after it is the question's ("24 burials each day"). "Two lawmakers
+    from the AfD invited him" counts lawmakers, not how many people attended, and a
+    "two-hour lecture" hours; an ordinal ("Wikipedia's 19th birthday"), a year ("in 2017",
+    "the 1990s") or a day of a month ("on August 6") counts nothing."""
+    tokens = [token.strip(_EDGES) for token in text.split()]
+    for i, token in enumerate(tokens):
+        if not _counting(tokens, i):
+            continue
+        following = tokens[i + 1 : i + 1 + _COUNTED_WORDS]
+        unit = token.partition("-")[2]  # "two-hour" counts hours, whatever follows
+        if unit[:1].isalpha():
+            if asks_about(unit):
+                return True
+        elif following and _plural_noun(following[0]):
+            if any(asks_about(word) for word in following):
+                return True
+        elif not _YEAR.fullmatch(token):
+            return True
+    return False
+
+
+def _counting(tokens: list[str], i: int) -> bool:
+    """Whether the i-th word is a number that may count: not an ordinal, nor a day of the
+    month beside it."""
+    token = tokens[i]
+    if _ORDINAL.fullmatch(token) or not (
+        _COUNT.fullmatch(token) or (token[:1].isdigit() and token[-1:].isalpha())
+    ):
+        return False
+    beside = tokens[max(i - 1, 0) : i] + tokens[i + 1 : i + 2]
+    return not (token.isdigit() and any(_MONTH_WORD.fullmatch(word) for word in beside))
+
+
+def _plural_noun(word: str) -> bool:
+    return (
+        word.isalpha()
+        and word.islower()
+        and len(word) > 3
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is"))
+        and word not in STOPWORDS
+    )
+
+
 def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool:
     """Whether a text holds a number, a date or an amount of money, as `kind` says; a date
     counts only if it dates something `asks_about` (a word of the question) or nothing."""
@@ -94,6 +169,8 @@ def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool
         return bool(_NUMBER.search(text))
     if kind == "money":
         return bool(_MONEY.search(text))
+    if kind == "share":
+        return bool(_SHARE.search(text))
     dates = _ATTRIBUTIVE_DATE.sub(
         lambda found: found[0] if asks_about(found["noun"]) else found["det"], text
     )
@@ -108,14 +185,18 @@ def expected_kind(question: str, kind: list[str]) -> Kind | None:
         kind_set |= set(words(head))
     if _PRICE.search(question):
         return "money"
+    if kind_set & _SHARE_KINDS and not _HOW_NUMBER.search(question):
+        return "share"
     if _HOW_NUMBER.search(question) or kind_set & _NUMBER_KINDS:
         return "number"
     if kind_set & _CALENDAR_KINDS:
         return "calendar"
     if _WHEN.search(question) or kind_set & _DATE_KINDS:
         return "date"
-    if _WHO.search(question) and not re.match(r"^\W*who (?:is|are|was|were)\b", question, re.I):
-        return "name"  # "Who estimated …" wants a person; "Who is X?" wants what X is
+    if _WHO.search(question) and not _WHO_IS_NAMED.match(question):
+        return (
+            "name"  # "Who estimated …", "Who is the CEO of …" want a person; "Who is X?" what X is
+        )
     if _WHERE.search(question):
         return "place"
     if kind and all(w not in STOPWORDS for w in kind) and _is_entity_kind(kind[-1]):
@@ -134,3 +215,44 @@ _ENTITY_KINDS = frozenset(
 
 def _is_entity_kind(word: str) -> bool:
     return word in _ENTITY_KINDS
+
+
+# "among the state's white voters": the group a figure is asked for, up to its plural noun or
+# a word that starts another part of the question.
+_AMONG = re.compile(r"\bamong\s+([^?,;:.!]+)", re.I)
+_GROUP_JOINERS = frozenset({"the", "of", "and", "its", "their", "his", "her"})
+
+
+def asked_group(question: str) -> list[str]:
+    """The lower-case words of the group a question asks a figure among ("white", "voters"
+    in "support among South Carolina's white voters"); its names are matched as names."""
+    found = _AMONG.search(question)
+    if not found:
+        return []
+    group = []
+    for word in found[1].split():
+        word = re.sub(r"['’]s$", "", word)
+        if word.lower() in STOPWORDS and word.lower() not in _GROUP_JOINERS:
+            break
+        if word.islower() and word not in _GROUP_JOINERS:
+            group.append(word)
+            if _plural_noun(word):  # the group's noun ends it: "black voters" in "… voters fall"
+                break
+    return group
+
+
+# "Who founded …", "Who is the CEO of …": the word right after "who" (and "is the") says the
+# deed or the role the person asked for has.
+_WHO_DEED = re.compile(
+    r"^\W*who\s+(?:(?:is|was|are|were)\s+(?:the|an?)\s+)?(?P<word>[^\W\d_]+)", re.I
+)
+
+
+def asked_deed(question: str) -> str | None:
+    """The deed or role a question asks who has ("founded" in "Who founded the Crew?", "CEO"
+    in "Who is the CEO of …?"); None when an auxiliary comes first ("Who will …", "Who is
+    Jo Grady?" asks what she is)."""
+    found = _WHO_DEED.match(question)
+    if not found or found["word"].lower() in STOPWORDS:
+        return None
+    return found["word"]

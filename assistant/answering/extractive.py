@@ -83,6 +83,9 @@ class Candidate:
     states: frozenset[str] = frozenset()  # the question's terms its own words hold
     says_where: bool = False  # asked where: puts a place right after the question's word
     other_case: bool = False  # its article speaks of the asked case elsewhere (`other_cases`)
+    # asked who did something or has a role ("Who leads the Crew?", "Who is the CEO of …"),
+    # it does not say that deed or role: naming the Crew and someone says nothing of who leads
+    lacks_deed: bool = False
 
     def qualifies(self, min_support: float) -> bool:
         """Names the question's subject and speaks to what is asked about it."""
@@ -92,6 +95,7 @@ class Candidate:
         return (
             self.holds_answer
             and not self.other_case
+            and not self.lacks_deed
             and self.similarity >= floor
             and self.name_coverage >= min_support
             and (
@@ -201,9 +205,21 @@ def score_sentences(
                 holds=frozenset(found | context),
                 states=frozenset(found),
                 says_where=asked.says_where(text),
+                lacks_deed=lacks_deed(asked.deed, set(topic), found | context),
             )
         )
     return other_cases(candidates, set(topic))
+
+
+def lacks_deed(deed: str | None, topic: set[str], held: set[str]) -> bool:
+    """Asked who did something or has a role, whether a sentence leaves it unsaid: it holds
+    neither the deed ("Who leads the Crew?": "The Crew endorsed Harris") nor, in other
+    words, everything else the question asks ("A Rutgers-led team has created a
+    blood-sampling robot" for "Who developed the blood-sampling robot?")."""
+    if deed is None or deed in held:
+        return False
+    others = topic - {deed}
+    return not (others and others <= held)
 
 
 def other_cases(candidates: Sequence[Candidate], topic: set[str]) -> list[Candidate]:
@@ -294,7 +310,31 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
         for sentence in (candidate, *_continuation(candidate, qualified)):
             if len(chosen) < MAX_SENTENCES:
                 chosen.setdefault(_key(sentence), sentence)
+    for sentence in _own_view(candidates, best, min_support):
+        if len(chosen) < MAX_SENTENCES:
+            chosen.setdefault(_key(sentence), sentence)
     return list(chosen.values())
+
+
+def _own_view(candidates: Sequence[Candidate], best: float, min_support: float) -> list[Candidate]:
+    """Asked what X thinks, X's other sentences on the subject that score near the best
+    answer: part of X's view, quoted with it though alone they would not answer (for "Did
+    Lima think the closure was necessary?", her "This should never have closed the port"
+    beside her sentence that answers). They only add to an answer; they never make one."""
+    return sorted(
+        (
+            c
+            for c in candidates
+            if c.by_asked
+            and c.holds_answer
+            and not c.other_case
+            and c.topic_coverage > 0
+            and c.name_coverage >= min_support
+            and c.similarity >= MIN_SIMILARITY
+            and c.score >= best - SCORE_MARGIN
+        ),
+        key=lambda c: -c.score,
+    )
 
 
 def _continuation(sentence: Candidate, qualified: Sequence[Candidate]) -> list[Candidate]:

@@ -5,9 +5,10 @@ and diacritics ("Babaoğlu" = "Babaoglu"). Beyond that:
 
 - a name matches across forms: an acronym stands for the capitalised words it abbreviates,
   derived from the text itself ("CSTO" = "Collective Security Treaty Organization"), and a
-  country's new name for its old one (`COUNTRY_RENAMES`, the only hand-made list);
+  country's new name for its old one (`COUNTRY_RENAMES`, the only list of aliases);
 - a term matches its derivations sharing a stem of six letters or more ("member" =
-  "membership"), and British and American spellings alike ("organisation" = "organization");
+  "membership"), its agent noun ("founded" = "founder", "owns" = "owner", "created" =
+  "creator"), and British and American spellings alike ("organisation" = "organization");
 - the words that frame a question rather than say what it is about do not have to be found:
   the kind of thing asked for ("which *outlet*", "in what *year*"), verbs of speaking
   ("interviewed", "spoke") and of holding a role ("what position does X *hold*");
@@ -24,7 +25,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from assistant.answering.answer_kinds import Kind, expected_kind, holds_kind, says_where
+from assistant.answering.answer_kinds import (
+    Kind,
+    asked_deed,
+    asked_group,
+    counts_asked,
+    expected_kind,
+    holds_kind,
+    says_where,
+)
 from vectorstore.ingest.text import STOPWORDS, fold, is_name, terms, words
 
 # Countries renamed in living memory: either name finds the other. The only alias list.
@@ -58,6 +67,7 @@ _AUXILIARIES = frozenset(
 # A capitalised word, or a short word that may join the words of one name ("Bank of England").
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
 _JOINERS = frozenset({"of", "and", "for", "the", "on", "de", "&"})
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 # Derivations share a stem at least this long ("member" in "membership").
 MIN_SHARED_STEM = 6
 
@@ -75,6 +85,9 @@ class Question:
     acronyms: frozenset[str] = frozenset()  # "csto" for "CSTO"
     # Each name of several words ("David Marcus"): a later "Mr. Marcus" refers to it.
     full_names: tuple[tuple[str, ...], ...] = ()
+    counts: bool = False  # "how many": its number counts what is asked, not something else
+    group: frozenset[str] = frozenset()  # "among white voters": the answer speaks of them
+    deed: str | None = None  # "Who founded …": the answer must say "found" (or "founder")
 
     def found(self, text: str, surroundings: str = "") -> set[str]:
         """The question's terms a text holds, by any of their forms. A name counts only where
@@ -96,12 +109,17 @@ class Question:
         return hits
 
     def holds_answer(self, text: str) -> bool:
-        """Whether a text holds the kind of thing asked for (a number, a date, a new name)."""
+        """Whether a text holds the kind of thing asked for (a number, a date, a new name), of
+        the group it is asked among."""
+        if not all(_matches(term, text_terms(text)) for term in self.group):
+            return False
         if self.expects in ("name", "place"):
             return bool(set(_name_terms(text)) - self.names - self.kind_terms)
         if self.expects is None:
             return True
-        if self.expects in ("number", "money") and self._with_others(text):
+        if self.expects in ("number", "share", "money") and self._with_others(text):
+            return False
+        if self.counts and not counts_asked(text, self._mentions):
             return False
         return holds_kind(self.expects, text, self._asks_about)
 
@@ -122,6 +140,11 @@ class Question:
     def _asks_about(self, word: str) -> bool:
         return any(canonical(t) in self.terms for t in terms(word))
 
+    def _mentions(self, word: str) -> bool:
+        """Whether a word is one of the question's terms in any form ("attendees": "attend")."""
+        present = text_terms(word)
+        return any(_matches(term, present) for term in self.terms)
+
 
 def read_question(question: str) -> Question:
     """What a question asks: its terms, its names, the kind of answer it wants."""
@@ -139,6 +162,9 @@ def read_question(question: str) -> Question:
         spelled_out=spelled_out,
         acronyms=frozenset(_abbreviations(question)) & frozenset(question_terms),
         full_names=tuple(_full_names(question)),
+        counts=bool(_HOW_MANY.search(question)),
+        group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
+        deed=next((t for t in question_terms if t in text_terms(asked_deed(question) or "")), None),
     )
 
 
@@ -201,7 +227,7 @@ def _abbreviations(text: str) -> set[str]:
 
 
 def _matches(term: str, present: frozenset[str]) -> bool:
-    if term in present:
+    if term in present or not present.isdisjoint(_agent_forms(term)):
         return True
     if len(term) < MIN_SHARED_STEM:
         return False
@@ -209,6 +235,23 @@ def _matches(term: str, present: frozenset[str]) -> bool:
         len(other) >= MIN_SHARED_STEM and (other.startswith(term) or term.startswith(other))
         for other in present
     )
+
+
+# Agent nouns are the verb's stem and -er or -or ("found" → "founder", "creat" → "creator");
+# a few words that end so are no one who does it ("former" is not one who forms).
+_AGENT_ENDINGS = ("er", "or")
+_NOT_AGENTS = frozenset({"former", "latter", "center", "corner", "water", "power", "matter"})
+MIN_AGENT_STEM = 4
+
+
+@lru_cache(maxsize=4096)
+def _agent_forms(term: str) -> frozenset[str]:
+    """The agent noun of a verb's term, and the verb of an agent noun's ("founder" → "found")."""
+    forms = {term + ending for ending in _AGENT_ENDINGS} if len(term) >= MIN_AGENT_STEM else set()
+    for ending in _AGENT_ENDINGS:
+        if term.endswith(ending) and len(term) - len(ending) >= MIN_AGENT_STEM:
+            forms.add(term[: -len(ending)])
+    return frozenset(forms - _NOT_AGENTS) if term not in _NOT_AGENTS else frozenset()
 
 
 @lru_cache(maxsize=1)

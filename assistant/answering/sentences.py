@@ -3,8 +3,8 @@ before each: the sentences just before it (they may name its subject) and the qu
 answers, when it opens the reply to one (an interview's "– How do you assess …?" followed by
 "– This was a landmark, historic event").
 
-Only a statement is quotable: never a question, a headline or other line without a
-sentence's end, a byline, a caption or a fragment.
+Only a statement is quotable: never a question (one reported too: "“Are you concerned?” King
+asked."), a headline or other line without a sentence's end, a byline, a caption or a fragment.
 """
 
 from __future__ import annotations
@@ -29,12 +29,21 @@ _BYLINE = re.compile(
     r"\b[^.!?]{0,80}$|^(?:photo|image|picture|video|credit|source)s?\s*:",
     re.IGNORECASE,
 )
+# A speech tag standing alone after its quotation has at most this many words.
+_TAG_WORDS = 6
 CLOSING = "\"'”’»)]"
 # Where a statement turns into a question: ", but when will …?", "; why …?".
 _ASKING_CLAUSE = re.compile(
     r"(?:,|;|\s[—–-])\s+(?:(?:but|and|so|yet|or)\s+)?(?:what|when|why|how|who|where|which|is|are"
     r"|was|were|do|does|did|can|could|will|would|should|has|have|had)\b[^,;]*\?\W*$",
     re.IGNORECASE,
+)
+
+
+# A question reported with its speech tag: the sentence opens with a quotation that ends in
+# "?", and only a few unquoted words follow ("“Are you concerned?” King asked Scott.").
+_REPORTED_QUESTION = re.compile(
+    r"^[\"“«„][^\"“”«»]*\?[\"”»]\s*,?\s*(?:[^\s\"“”«».!?]+\s+){0,7}[^\s\"“”«».!?]+[.!]?$"
 )
 
 
@@ -72,16 +81,27 @@ def quotable_sentences(passages: Sequence[Passage]) -> list[Sentence]:
                 text, passage.title, whole_line
             ):
                 seen.add((passage.article_id, start))
-                opens_line = whole.start in line_starts
-                answers = previous if opens_line and _asks(previous) else ""
+                answers = previous if whole.start in line_starts and _asks(previous) else ""
                 found.append(Sentence(passage, start, end, "\n".join(recent), answers))
             recent = [*recent, text][-CONTEXT_SENTENCES:]
-            previous = passage.text[whole.start : whole.end]
+            whole_text = passage.text[whole.start : whole.end]
+            tag = whole.start not in line_starts and _speech_tag(whole_text)
+            if not (tag and _asks(previous)):
+                previous = whole_text  # "King asked." after the question leaves it the question
     return found
 
 
+def _speech_tag(sentence: str) -> bool:
+    """A few unquoted words alone ("King asked Scott."): the tag of the quotation before."""
+    return len(sentence.split()) <= _TAG_WORDS and not re.search(r"[\"“”«»]", sentence)
+
+
 def _asks(sentence: str) -> bool:
-    return sentence.rstrip(CLOSING).endswith("?")
+    """Whether a sentence asks: it ends in "?", or it reports a question put in its
+    quotation ("“Are you concerned?” King asked.")."""
+    return sentence.rstrip(CLOSING).endswith("?") or bool(
+        _REPORTED_QUESTION.match(sentence.strip())
+    )
 
 
 def statement_part(text: str, span: Span) -> Span:
