@@ -5,6 +5,7 @@ installs Debian's package when it can."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -93,7 +94,17 @@ def report(
         target = folder / "out" / "report.html"
         run = runner.invoke(
             app,
-            ["eval", str(golden), "--no-llm", "--baseline", str(BASELINE), "--html", str(target)],
+            [
+                "eval",
+                str(golden),
+                "--no-llm",
+                "--baseline",
+                str(BASELINE),
+                "--html",
+                str(target),
+                "--json",
+                str(target.with_name("run.json")),
+            ],
         )
     assert run.exit_code == 0, run.output
     yield target, len(load_golden(golden))
@@ -182,7 +193,10 @@ def test_report_opens_in_chromium_with_a_row_per_case_and_working_links(
     expected = Dom(path.read_text(encoding="utf-8")).titles[0]
     dom = Dom(chromium(path.as_uri(), "--dump-dom", profile=tmp_path))
     assert len(dom.rows) == cases
-    assert len(dom.links) >= cases  # the seeds' answers cite at least once a case on average
+    run = json.loads(path.with_name("run.json").read_text())
+    cited = sum(case["citations"] for case in run["details"])
+    assert cited >= cases // 2  # most seed questions are answered, with citations
+    assert len(dom.links) >= cited  # every citation marker of every answer is a link
     missing = [link for link in dom.links if link not in dom.ids]
     assert not missing, f"links to no element: {missing}"
     assert dom.titles[0] == expected  # the hostile script never ran: it would retitle the page
