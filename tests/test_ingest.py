@@ -270,10 +270,40 @@ def test_embed_texts_gives_every_vector_when_its_cache_fills(
     fake_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A full cache is emptied before new texts go in: texts it held that are asked for again
-    in the same call are embedded again, not looked up in the emptied cache."""
+    in the same call still get their vectors, not a lookup in the emptied cache."""
     import vectorstore.knowledge
 
     monkeypatch.setattr(vectorstore.knowledge, "VECTOR_CACHE", 3)
     fake_kb.embed_texts(["a", "b"])
     vectors = fake_kb.embed_texts(["a", "c", "d"])
     assert vectors == fake_kb.embeddings.embed_documents(["a", "c", "d"])
+
+
+class StableHashEmbeddings(HashEmbeddings):
+    """A fake that, like the packaged local model, is the same function of the text in every
+    instance."""
+
+    stable_id = "test:stable-hash"
+
+
+def test_knowledge_bases_on_a_stable_model_share_answer_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eval, chat and a library user reopen the index and score the same sentences: on the
+    packaged model (the same vectors anywhere) a sentence is embedded once per process; on a
+    model without that promise (a server, another key) each knowledge base embeds its own."""
+    import vectorstore.knowledge
+
+    monkeypatch.setattr(vectorstore.knowledge, "_SHARED_VECTORS", {})  # this test's own
+    first, second = StableHashEmbeddings(), StableHashEmbeddings()
+    for n, embeddings in enumerate((first, second)):
+        kb = KnowledgeBase.open(Layout(tmp_path / f"s{n}"), embeddings, embeddings.model_name)  # type: ignore[arg-type]
+        assert kb.embed_texts(["Armenia suspended its membership.", "A second sentence."]) == (
+            embeddings.embed_documents(["Armenia suspended its membership.", "A second sentence."])
+        )
+    assert first.embedded_count == 4 and second.embedded_count == 2  # 2 here are the check's
+    plain = [HashEmbeddings(), HashEmbeddings()]
+    for n, model in enumerate(plain):
+        kb = KnowledgeBase.open(Layout(tmp_path / f"p{n}"), model, model.model_name)  # type: ignore[arg-type]
+        kb.embed_texts(["Armenia suspended its membership."])
+    assert [e.embedded_count for e in plain] == [1, 1]

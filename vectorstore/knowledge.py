@@ -100,6 +100,15 @@ class Layout:
 
 # Most texts whose vectors a knowledge base keeps (384 floats each: ~15 MB at this size).
 VECTOR_CACHE = 5000
+# Those vectors of an embedding model that is the same function of the text wherever it is
+# opened (the packaged local model: `stable_id`), shared by every knowledge base a process
+# opens on it: eval, chat and library users reopen the index and ask about the same passages.
+_SHARED_VECTORS: dict[str, dict[str, list[float]]] = {}
+
+
+def _vector_cache(embeddings: Embeddings) -> dict[str, list[float]]:
+    stable_id = getattr(embeddings, "stable_id", None)
+    return {} if stable_id is None else _SHARED_VECTORS.setdefault(stable_id, {})
 
 
 class KnowledgeBase:
@@ -117,7 +126,7 @@ class KnowledgeBase:
         self.layout = layout
         self.chunking = chunking or ChunkingConfig()
         self._lexical: LexicalIndex | None = None
-        self._vectors: dict[str, list[float]] = {}  # text -> vector, see embed_texts
+        self._vectors = _vector_cache(embeddings)  # text -> vector, see embed_texts
         self._dimension: int | None = None  # of the stored vectors, read at the first search
         # Third-party tiktoken users (OpenAI embeddings) read this cache, never the network.
         install_encodings(layout.tiktoken)
@@ -307,16 +316,17 @@ class KnowledgeBase:
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         """Vectors of texts (answer scoring's sentences); each distinct text is embedded once
-        per knowledge base, since the same passages come back for question after question."""
-        wanted = list(dict.fromkeys(texts))
-        missing = [t for t in wanted if t not in self._vectors]
-        if len(self._vectors) + len(missing) > VECTOR_CACHE:
-            self._vectors.clear()  # the texts it held are needed again too
-            missing = wanted
+        per knowledge base (or model, see _vector_cache), since the same passages come back
+        for question after question."""
+        known = {t: v for t in dict.fromkeys(texts) if (v := self._vectors.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
             vectors = self.embeddings.embed_documents(missing)
-            self._vectors.update(zip(missing, vectors, strict=True))
-        return [self._vectors[t] for t in texts]
+            if len(self._vectors) + len(missing) > VECTOR_CACHE:
+                self._vectors.clear()  # what it held is kept in `known` for this call
+            for text, vector in zip(missing, vectors, strict=True):
+                self._vectors[text] = known[text] = vector
+        return [known[t] for t in texts]
 
     def describe(self) -> dict[str, Any]:
         articles, chunks = self.store.counts()

@@ -46,6 +46,7 @@ class MiniLMEmbeddings(Embeddings):
     """all-MiniLM-L6-v2 (int8 ONNX) from installed packages, on the CPU."""
 
     model_name = "all-MiniLM-L6-v2-onnx-int8"
+    stable_id = f"packaged:{model_name}"  # the same vectors in every process and instance
 
     def __init__(self, threads: int = 0) -> None:
         self.workers = threads or WORKERS  # batches run at once, one thread each
