@@ -11,6 +11,8 @@ chance matches; the fresh one is over the questions that have such an article. "
 and MRR@10 count a chunk only when it holds the answer and comes from one of the articles the
 question's own web search returned (its row in the week's `_gcs.jsonl`), over the questions
 where one of those articles holds the answer: what a user asking that question means.
+"Strict+fresh" counts only those of them that are also fresh: the web search returns old
+articles that hold the answer string but not the week's event.
 
 The product ranks with its recency setting anchored on the question's date (`as_of`), as
 `assistant ask --as-of DATE` would; `--half-lives` adds a row per other half-life to choose
@@ -157,10 +159,11 @@ def open_index(
     )
     print(f"assistant index: {report.summary()}")
     fresh = sum(1 for question in questions if question.fresh)
+    own_fresh = sum(1 for question in questions if question.own & question.fresh)
     own = sum(1 for question in questions if question.own)
     print(
         f"questions counted: {len(questions)} ({fresh} with a fresh answering article, "
-        f"{own} with one among their own search results)"
+        f"{own} with one among their own search results, {own_fresh} of those fresh)"
     )
     return kb, corpus, questions
 
@@ -210,7 +213,7 @@ def evaluate(search: Search, questions: list[Question]) -> dict[str, float]:
     of relevant — the answer in a chunk of a fresh article, or of one of the question's own
     search results — each over the questions that have such an article (the answer string
     alone also matches unrelated old articles: "India" in "Indianapolis")."""
-    ranks, fresh_ranks, own_ranks, latencies = [], [], [], []
+    ranks, fresh_ranks, own_ranks, own_fresh_ranks, latencies = [], [], [], [], []
     for question in questions:
         began = time.perf_counter()
         results = search(question)
@@ -220,6 +223,8 @@ def evaluate(search: Search, questions: list[Question]) -> dict[str, float]:
             fresh_ranks.append(_first(results, question.gold, question.fresh))
         if question.own:
             own_ranks.append(_first(results, question.gold, question.own))
+        if question.own & question.fresh:  # the web search's articles about that week's news
+            own_fresh_ranks.append(_first(results, question.gold, question.own & question.fresh))
     latencies.sort()
     return {
         "Hit@1": _hit_rate(ranks, 1),
@@ -230,6 +235,8 @@ def evaluate(search: Search, questions: list[Question]) -> dict[str, float]:
         "fresh MRR@10": _mrr(fresh_ranks),
         "strict Hit@5": _hit_rate(own_ranks, 5),
         "strict MRR@10": _mrr(own_ranks),
+        "strict+fresh Hit@5": _hit_rate(own_fresh_ranks, 5),
+        "strict+fresh MRR@10": _mrr(own_fresh_ranks),
         "p50 ms": statistics.median(latencies),
         "p95 ms": latencies[int(0.95 * (len(latencies) - 1))],
     }
