@@ -98,7 +98,7 @@ class Layout:
         return self.home / "cache" / "tiktoken"
 
 
-# Most texts whose vectors a knowledge base keeps (384 floats each: ~15 MB at this size).
+# Most texts whose vectors a knowledge base keeps (384 Python floats each: ~60 MB at this size).
 VECTOR_CACHE = 5000
 # Those vectors of an embedding model that is the same function of the text wherever it is
 # opened (the packaged local model: `stable_id`), shared by every knowledge base a process
@@ -318,8 +318,9 @@ class KnowledgeBase:
         """Vectors of texts (answer scoring's sentences); each distinct text is embedded once
         per knowledge base (or model, see _vector_cache), since the same passages come back
         for question after question."""
-        known = {t: v for t in dict.fromkeys(texts) if (v := self._vectors.get(t)) is not None}
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        distinct = dict.fromkeys(texts)
+        known = {t: v for t in distinct if (v := self._vectors.get(t)) is not None}
+        missing = [t for t in distinct if t not in known]
         if missing:
             vectors = self.embeddings.embed_documents(missing)
             if len(self._vectors) + len(missing) > VECTOR_CACHE:

@@ -52,11 +52,12 @@ _WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
 # "Who is Anne Gonzales?" asks what a named person is; "Who is the CEO of …?" asks for one.
 _WHO_IS_NAMED = re.compile(r"^\W*who (?:is|are|was|were)\b(?!\s+(?:the|a|an)\s+[a-z])", re.I)
 _WHERE = re.compile(r"\bwhere\b", re.I)
-_NUMBER = re.compile(
-    r"\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
-    r"|thousands?|millions?|billions?|trillions?|half|twice|double|triple)\b",
-    re.I,
+# Numbers written as words that count: "two", "hundreds".
+_COUNT_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
+    r"|thousands?|millions?|billions?"
 )
+_NUMBER = re.compile(rf"\d|\b(?:{_COUNT_WORDS}|trillions?|half|twice|double|triple)\b", re.I)
 _DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
     r"\.?\s+\d|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
@@ -103,11 +104,7 @@ def says_where(text: str, asks_about: Callable[[str], bool]) -> bool:
 
 # A count standing as a word of its own: "24", "1,200", "1,600-2,300", "two", "hundreds"; or
 # joined to its unit, a measure: "two-hour", "5-year-old".
-_COUNT = re.compile(
-    r"(?:\d[\d,.]*(?:[-–]\d[\d,.]*)?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
-    r"|thousands?|millions?|billions?)(?:-[^\W\d_]+)*",
-    re.I,
-)
+_COUNT = re.compile(rf"(?:\d[\d,.]*(?:[-–]\d[\d,.]*)?|{_COUNT_WORDS})(?:-[^\W\d_]+)*", re.I)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
 _YEAR = re.compile(r"(?:1[89]|20)\d\ds?")
 _EDGES = "\"'“”‘’«»()[],;:.!?"

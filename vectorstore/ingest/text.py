@@ -69,7 +69,7 @@ def normalize_spaces(text: str) -> str:
 
 # Answering reads the same sentences and words again for every candidate and every question:
 # the folded forms, words and terms of recent texts are kept (strings are immutable; the
-# lists handed out are copies). The seeds' golden set: 6.7 s of CPU before, see the commit.
+# lists handed out are copies).
 _RECENT = 8192
 
 

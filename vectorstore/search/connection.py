@@ -134,15 +134,9 @@ def check_room(location: str, payload: int) -> None:
     """Refuse a write of about `payload` bytes that the index's disk cannot hold. Chroma's
     embedded store could hang, not fail, when the disk filled under a write (seen as an ingest
     that never returned), so a local write is not begun without room to spare."""
-    place = Path(location)
-    while not place.exists() and place != place.parent:
-        place = place.parent
-    try:
-        free = shutil.disk_usage(place).free
-    except OSError:
-        return
+    free = _free_bytes(location)
     needed = ROOM_BYTES + 4 * payload
-    if free < needed:
+    if free is not None and free < needed:
         raise StorageFull(
             f"The disk holding the index at {location} is full ({free // 1024} KB free, "
             f"a write needs about {needed // 1024} KB)"
@@ -150,13 +144,20 @@ def check_room(location: str, payload: int) -> None:
 
 
 def _nearly_full(location: str) -> bool:
+    free = _free_bytes(location)
+    return free is not None and free < NEARLY_FULL_BYTES
+
+
+def _free_bytes(location: str) -> int | None:
+    """Free bytes on the disk holding `location` (or its nearest existing parent); None when
+    the system cannot tell."""
     place = Path(location)
     while not place.exists() and place != place.parent:
         place = place.parent
     try:
-        return shutil.disk_usage(place).free < NEARLY_FULL_BYTES
+        return shutil.disk_usage(place).free
     except OSError:
-        return False
+        return None
 
 
 def within(seconds: float, work: Callable[[], _R]) -> _R:
