@@ -223,26 +223,57 @@ def test_a_failed_write_stops_ingest_with_the_earlier_articles_stored(
 ) -> None:
     """Writes run on a helper thread: its error still ends the ingest, in order, and what was
     stored before it stays stored and is not redone next time."""
+    monkeypatch.setattr("vectorstore.storing.EMBED_GROUP", 1)  # a write per article
     store_type = type(fake_kb.store)
-    original = store_type.replace_article
+    original = store_type.replace_articles
     written: list[str] = []
 
-    def failing_third(self: object, article: Article, *args: object) -> None:
+    def failing_third(self: object, articles: list[tuple[Article, ...]], *args: object) -> None:
         if len(written) == 2:
             raise OSError("disk full")
-        original(self, article, *args)  # type: ignore[arg-type]
-        written.append(article.id)
+        original(self, articles, *args)  # type: ignore[arg-type]
+        written.extend(article.id for article, *_ in articles)
 
-    monkeypatch.setattr(store_type, "replace_article", failing_third)
+    monkeypatch.setattr(store_type, "replace_articles", failing_third)
     seen: list[tuple[int, int]] = []
     with pytest.raises(OSError, match="disk full"):
         fake_kb.ingest([seeds_copy], progress=lambda done, total, _: seen.append((done, total)))
     assert seen == [(0, 5), (1, 5), (2, 5)]
     assert set(fake_kb.store.manifest()) == set(written)
 
-    monkeypatch.setattr(store_type, "replace_article", original)
+    monkeypatch.setattr(store_type, "replace_articles", original)
     report = fake_kb.ingest([seeds_copy])
     assert (report.new, report.unchanged) == (3, 2)
+
+
+def test_articles_written_together_are_each_stored_whole(
+    fake_kb: KnowledgeBase, seeds_copy: Path
+) -> None:
+    """All the seeds go to the store in one write: each article keeps exactly its own chunks,
+    its removed lines and its manifest entry, and a second ingest finds nothing to do."""
+    calls: list[int] = []
+    store_type = type(fake_kb.store)
+    original = store_type.replace_articles
+
+    def counted(self: object, articles: list[tuple[Article, ...]], *args: object) -> None:
+        calls.append(len(articles))
+        original(self, articles, *args)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_type, "replace_articles", counted)
+        report = fake_kb.ingest([seeds_copy])
+    assert calls == [5]
+    manifest = fake_kb.store.manifest()
+    assert len(manifest) == 5
+    stored = list(fake_kb.store.iter_chunks())
+    assert len(stored) == report.chunks_embedded
+    for article_id, entry in manifest.items():
+        mine = [c for c in stored if c.article_id == article_id]
+        text = fake_kb.article_text(article_id)
+        assert len(mine) == entry.chunks > 0
+        assert text and all(c.text.strip() in text for c in mine)
+        assert len(fake_kb.store.removed_lines(article_id)) == entry.removed
+    assert fake_kb.ingest([seeds_copy]).unchanged == 5
 
 
 def test_an_index_locked_by_another_writer_is_busy_not_damaged(

@@ -174,31 +174,32 @@ def _store_articles(
     Embedding is most of the work and the model runs outside the GIL, so the next articles are
     chunked and the previous ones written to the store on two helper threads meanwhile (the
     pipeline then adds little to the model's own time; bench/latency.py measures the share).
-    The chunks of several articles are embedded in one call (EMBED_GROUP). Writes stay one at
-    a time and in order, each article's manifest entry after its chunks, so an interrupted
-    ingest leaves at most the article being written marked as changed.
+    The chunks of several articles are embedded in one call and written in one (EMBED_GROUP).
+    Writes stay one at a time and in order, the manifest entries after their chunks, so an
+    interrupted ingest leaves at most the group being written marked as changed.
     """
     with ThreadPoolExecutor(1, "chunker") as chunker, ThreadPoolExecutor(1, "writer") as writer:
         ahead = _Chunker(chunker, iter(articles), chunking)
-        writing: deque[tuple[Future[None], int]] = deque()
+        writing: Future[None] | None = None
+        written: list[int] = []
         dimension = store.dimension() if articles else None
         try:
             while group := ahead.group(EMBED_GROUP):
                 texts = [lexical_text(a.title, c.text) for a, chunks in group for c in chunks]
                 vectors = embeddings.embed_documents(texts) if texts else []
                 dimension = check_dimension(store, vectors, dimension)
-                while writing:
-                    yield _written(writing.popleft())
-                start = 0
+                if writing:
+                    writing.result()  # the previous group's write, or its error
+                    yield from written
+                batch, start = [], 0
                 for article, chunks in group:
-                    mine = vectors[start : start + len(chunks)]
+                    batch.append((article, chunks, vectors[start : start + len(chunks)]))
                     start += len(chunks)
-                    write = writer.submit(
-                        store.replace_article, article, chunks, mine, chunking.fingerprint
-                    )
-                    writing.append((write, len(chunks)))
-            while writing:
-                yield _written(writing.popleft())
+                writing = writer.submit(store.replace_articles, batch, chunking.fingerprint)
+                written = [len(chunks) for _, chunks in group]
+            if writing:
+                writing.result()
+                yield from written
         finally:
             ahead.cancel()
 
@@ -231,13 +232,6 @@ class _Chunker:
     def cancel(self) -> None:
         for _, chunking in self.ahead:
             chunking.cancel()
-
-
-def _written(writing: tuple[Future[None], int]) -> int:
-    """The chunk count of a finished write; the write's error, if it failed."""
-    write, chunk_count = writing
-    write.result()
-    return chunk_count
 
 
 def check_dimension(

@@ -196,7 +196,6 @@ class ChromaStore:
         found = self.removed.get(ids=[article_id], include=["documents"])
         return found["documents"][0].split("\n") if found["ids"] else []
 
-    @_translated
     def replace_article(
         self,
         article: Article,
@@ -204,41 +203,62 @@ class ChromaStore:
         vectors: Sequence[Sequence[float]],
         chunking: str,
     ) -> None:
-        """Swap in an article's chunks. The manifest entry is written last: a crash before it
-        leaves the article looking changed, so the next ingest replaces it again. A local
-        store first checks its disk has room, before anything is deleted."""
+        """Swap in one article's chunks (see replace_articles)."""
+        self.replace_articles([(article, chunks, vectors)], chunking)
+
+    @_translated
+    def replace_articles(
+        self,
+        articles: Sequence[tuple[Article, Sequence[Chunk], Sequence[Sequence[float]]]],
+        chunking: str,
+    ) -> None:
+        """Swap in the chunks of several articles, one Chroma call per collection: each call
+        costs a transaction and a full-text index update (an HTTP request on a server), so
+        one call for a few articles takes about half the CPU of one call each. The manifest
+        entries are written last: a crash before them leaves these articles looking changed,
+        so the next ingest replaces them again. A local store first checks its disk has
+        room, before anything is deleted."""
+        if not articles:
+            return
         if not self.remote:
-            text_bytes = len(article.text.encode()) + sum(len(c.text.encode()) for c in chunks)
-            check_room(self.location, text_bytes + 4 * sum(len(v) + 1 for v in vectors))
-        self.chunks.delete(where={"article_id": article.id})
-        vector = _mean_vector(vectors)
+            check_room(self.location, sum(_bytes_to_store(*each) for each in articles))
+        ids = [article.id for article, _, _ in articles]
+        means = [_mean_vector(vectors) for _, _, vectors in articles]
+        self.chunks.delete(where={"article_id": {"$in": ids}})
+        chunks = [(a, c, v) for a, cs, vs in articles for c, v in zip(cs, vs, strict=True)]
         if chunks:
             self.chunks.upsert(  # upsert: another machine may be storing the same article now
-                ids=[chunk.id for chunk in chunks],
-                documents=[chunk.text for chunk in chunks],
-                embeddings=[list(vector) for vector in vectors],
-                metadatas=[chunk_metadata(article, chunk) for chunk in chunks],
+                ids=[chunk.id for _, chunk, _ in chunks],
+                documents=[chunk.text for _, chunk, _ in chunks],
+                embeddings=[list(vector) for _, _, vector in chunks],
+                metadatas=[chunk_metadata(article, chunk) for article, chunk, _ in chunks],
             )
-        self._replace_removed_lines(article, vector)
+        self._replace_removed_lines([a for a, _, _ in articles], means)
         self.articles.upsert(
-            ids=[article.id],
-            documents=[article.text],
-            embeddings=[vector],
-            metadatas=[article_metadata(article, chunking, len(chunks))],
+            ids=ids,
+            documents=[article.text for article, _, _ in articles],
+            embeddings=means,
+            metadatas=[
+                article_metadata(article, chunking, len(chunks)) for article, chunks, _ in articles
+            ],
         )
 
-    def _replace_removed_lines(self, article: Article, vector: list[float]) -> None:
-        """The removed lines as one document (Chroma stores a vector with every record: the
-        article's own; this collection is never searched)."""
-        if not article.removed:
-            self.removed.delete(ids=[article.id])
-            return
-        self.removed.upsert(
-            ids=[article.id],
-            documents=["\n".join(line.replace("\n", " ") for line in article.removed)],
-            embeddings=[vector],
-            metadatas=[{"lines": len(article.removed)}],
-        )
+    def _replace_removed_lines(self, articles: list[Article], vectors: list[list[float]]) -> None:
+        """Each article's removed lines as one document (Chroma stores a vector with every
+        record: the article's own; this collection is never searched)."""
+        kept = [(a, v) for a, v in zip(articles, vectors, strict=True) if a.removed]
+        if none := [a.id for a in articles if not a.removed]:
+            self.removed.delete(ids=none)
+        if kept:
+            self.removed.upsert(
+                ids=[article.id for article, _ in kept],
+                documents=[
+                    "\n".join(line.replace("\n", " ") for line in article.removed)
+                    for article, _ in kept
+                ],
+                embeddings=[vector for _, vector in kept],
+                metadatas=[{"lines": len(article.removed)} for article, _ in kept],
+            )
 
     @_translated
     def remove_article(self, article_id: str) -> None:
@@ -319,6 +339,14 @@ class ChromaStore:
     @_translated
     def _page(self, collection: Any, include: list[str], offset: int) -> Any:
         return collection.get(include=include, limit=_PAGE, offset=offset)
+
+
+def _bytes_to_store(
+    article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+) -> int:
+    """About what an article's records take on disk: its text, its chunks, their vectors."""
+    text_bytes = len(article.text.encode()) + sum(len(c.text.encode()) for c in chunks)
+    return text_bytes + 4 * sum(len(v) + 1 for v in vectors)
 
 
 def _mean_vector(vectors: Sequence[Sequence[float]]) -> list[float]:
