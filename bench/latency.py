@@ -8,7 +8,8 @@ memory, and cold starts of `assistant --help` and `assistant ask`.
   time on onnxruntime's default threads (the product's way before), `--rounds` times each in
   one run: each one's chunks/s, the embedding model's own chunks/s on
   the same texts the same way, the share of time spent embedding, and the speed-up.
-  `--ingest-only` measures just this.
+  `--ingest-only` measures just this. `--batch-tokens 128,256,512` measures instead the model
+  alone on the same articles' chunks at each batch size, alternated with one at a time.
 - Search: stores of 1k, 10k, 100k chunks. Real chunks are embedded once; larger stores repeat
   them with their vectors jittered (Gaussian noise, renormalised) and their ids made unique, so
   search does the work of a store that size without hours of embedding. Each size runs in its
@@ -33,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -73,6 +74,41 @@ def measure_ingest(count: int, rounds: int = 2) -> dict[str, float]:
         found["batched.pipeline_chunks_per_s"] / found["one_at_a_time.pipeline_chunks_per_s"]
     )
     return found
+
+
+def measure_batch_tokens(count: int, sizes: list[int], rounds: int) -> dict[str, float]:
+    """The model alone on the chunks of `count` articles, as ingest embeds them, at each
+    batch size in word pieces, alternated with one text at a time `rounds` times: the median
+    chunks/s of each."""
+    from vectorstore.ingest import embeddings as local
+    from vectorstore.ingest.articles import Article, load_articles
+    from vectorstore.ingest.chunking import split_into_chunks
+    from vectorstore.search.lexical import lexical_text
+
+    corpus = Path(tempfile.mkdtemp(prefix="bench-latency-")) / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(a) + "\n" for a in realtimeqa_articles(count)))
+    articles = [a for a in load_articles([corpus]) if isinstance(a, Article)]
+    texts = [lexical_text(a.title, c.text) for a in articles for c in split_into_chunks(a)]
+    model, chosen = local.MiniLMEmbeddings(), local.BATCH_TOKENS
+
+    def at(size: int) -> None:
+        local.BATCH_TOKENS = size
+        try:
+            model.vectors(texts)
+        finally:
+            local.BATCH_TOKENS = chosen
+
+    runs: dict[str, Any] = {"one_at_a_time": lambda: todays_runner()._forward(texts, batch_size=1)}
+    runs.update({f"batch_tokens_{size}": partial(at, size) for size in sizes})
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            began = time.perf_counter()
+            run()
+            rates[name].append(len(texts) / (time.perf_counter() - began))
+    return {"chunks": float(len(texts))} | {
+        f"{name}.chunks_per_s": statistics.median(found) for name, found in rates.items()
+    }
 
 
 @cache
@@ -291,6 +327,7 @@ def main() -> None:
     parser.add_argument("--real-chunks", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2, help="ingest runs of each kind")
     parser.add_argument("--ingest-only", action="store_true", help="measure ingest, nothing else")
+    parser.add_argument("--batch-tokens", help="measure the model alone at these batch sizes")
     parser.add_argument("--embedding-server", help="measure this embeddings server's chunks/s")
     parser.add_argument("--embedding-model", default="default", help="the model it serves")
     parser.add_argument("--server-chunks", type=int, default=24, help="seed chunks sent to it")
@@ -311,6 +348,11 @@ def main() -> None:
                 f"| {r['batch_size']:.0f} | {r['concurrency']:.0f} | {r['chunks']:.0f} "
                 f"| {r['chunks_per_s']:.2f} |"
             )
+        return
+    if args.batch_tokens:
+        sizes = [int(size) for size in args.batch_tokens.split(",")]
+        found = measure_batch_tokens(args.articles, sizes, args.rounds)
+        print("model alone:", json.dumps(found, indent=1))
         return
     if args.ingest_only:
         print("ingest:", json.dumps(measure_ingest(args.articles, args.rounds), indent=1))
