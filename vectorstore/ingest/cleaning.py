@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from vectorstore.ingest.text import STOPWORDS, normalize_spaces, words
 
@@ -168,6 +169,7 @@ def _drop_source_lists(lines: list[str]) -> list[str]:
     return kept
 
 
+@lru_cache(maxsize=4096)  # a few hundred letters in practice; unicodedata.name is slow
 def _script_of(char: str) -> str:
     name = unicodedata.name(char, "")
     return name.split(" ")[0] if name else "OTHER"
