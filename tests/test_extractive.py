@@ -406,3 +406,59 @@ def test_asked_where_the_sentence_putting_a_place_after_the_question_word_comes_
     asked = read_question("Where was the flint tool found?")
     assert asked.says_where("The tool was found on Zandvoort beach.")
     assert not asked.says_where("Researchers in The Netherlands found the tool.")
+
+
+def test_a_surname_after_a_comma_is_the_full_name_the_article_gives() -> None:
+    asked = read_question("At which university does Thomas Malone teach management?")
+    article = "Thomas Malone wrote a paper. As a professor of management at MIT, Mr Malone writes."
+    assert {"thoma", "malon"} <= asked.found(
+        "As a professor of management at MIT, Mr Malone writes.", article
+    )
+
+
+def test_a_name_the_outlet_gives_counts_as_the_title_does() -> None:
+    text = "I still believe we can tackle it. I am planting 34 fruit trees in my backyard."
+    found = Passage(1, 1.0, "c1", "a1", "Plans", "The Atlantic", None, None, text, 0, len(text))
+    _, citations = answer("How many fruit trees does the Atlantic writer plant?", [found])
+    assert [c.quote for c in citations] == ["I am planting 34 fruit trees in my backyard."]
+
+
+def test_a_figure_completing_the_sentence_before_is_quoted_with_it() -> None:
+    text = (
+        "I still believe we can tackle the climate crisis. I'm still planting fruit trees in my "
+        "backyard. At last count, I have 34, one for each year of my life.\n"
+    )
+    _, citations = answer("How many fruit trees are in the backyard?", [passage_of(text)])
+    assert [c.quote for c in citations] == [
+        "I'm still planting fruit trees in my backyard.",
+        "At last count, I have 34, one for each year of my life.",
+    ]
+    # a figure that does not lean on the sentence before says nothing of it
+    text = "Voters chose Lynda Bennett as the party's candidate. Turnout was 23 percent.\n"
+    answered, _ = answer("How many votes did Lynda Bennett get?", [passage_of(text)])
+    assert answered == REFUSAL
+
+
+def test_the_chunk_before_a_passage_gives_its_first_sentences_their_subject() -> None:
+    before = "Later that day came a campaign launch by Lynda Bennett, a local activist.\n\n"
+    rest = "Online records revealed her campaign website domain had been registered on Oct. 28.\n"
+    whole = before + rest
+    first = Passage(2, 0.5, "c1", "a1", "T", None, None, None, before, 0, len(before))
+    second = Passage(1, 1.0, "c2", "a1", "T", None, None, None, rest, len(before), len(whole))
+    question = "When was the domain of Lynda Bennett's campaign website registered?"
+    assert answer(question, [second])[0] == REFUSAL  # "her" names nobody in it alone
+    _, citations = answer(question, [second, first])
+    assert [c.quote for c in citations] == [rest.strip()]
+
+
+def test_asked_for_a_name_a_word_capitalised_after_a_colon_is_no_name() -> None:
+    asked = read_question("What is the name of the CEO of the grid operator?")
+    assert asked.expects == "name"
+    article = (
+        "Wind and renewable power helped. "
+        "The CEO of the grid operator put it simply: Renewables help."
+    )
+    assert not asked.holds_answer(
+        "The CEO of the grid operator put it simply: Renewables help.", article
+    )
+    assert asked.holds_answer("The grid operator's CEO, Elliot Mainzer, put it simply.", article)

@@ -194,3 +194,62 @@ def test_asked_what_x_thinks_x_other_words_on_it_near_the_best_are_quoted_with_i
     ]
     # alone, her words near the subject do not make an answer
     assert answer_extractively([own, other], 0.5)[1] == []
+
+
+def test_asked_what_x_told_someone_the_one_told_need_not_be_named() -> None:
+    text = "“My father and my brother, they are trapped,” Harry said of his family."
+    found = passage(text, spans_of(text, (text, "Prince Harry")))
+    candidates = score_sentences(
+        "What did Prince Harry tell Oprah about his father and brother?",
+        [found],
+        lambda _: 1.0,
+        fake_embed,
+    )
+    assert [c.quote for c in answer_extractively(candidates, 0.5)[1]] == [text]
+
+
+def test_asked_whether_x_commented_a_report_of_x_declining_to_answers() -> None:
+    quoted = "“It was very discourteous to pull out,” Miller said of Meadows."
+    own = "“I am done with it,” Meadows said."
+    text = (
+        f"{quoted} {own} "
+        "Through a spokesperson, Meadows' congressional office declined to comment for this story."
+    )
+    found = passage(text, spans_of(text, (quoted, "Jeff Miller"), (own, "Mark Meadows")))
+    candidates = score_sentences(
+        "Did Meadows' congressional office comment on the story?",
+        [found],
+        lambda _: 1.0,
+        fake_embed,
+    )
+    quotes = [c.quote for c in answer_extractively(candidates, 0.5)[1]]
+    assert quotes[0].startswith("Through a spokesperson")
+    assert quoted not in quotes  # someone else's words are not the office's comment
+
+
+def test_a_person_quoted_in_a_story_speaks_to_what_its_headline_says() -> None:
+    text = "“It was very discourteous to leave everybody in a lurch,” Miller said."
+    found = Passage(
+        1,
+        1.0,
+        "c1",
+        "a",
+        "Meadows accused of timing his retirement",
+        None,
+        None,
+        None,
+        text,
+        0,
+        len(text),
+        None,
+        None,
+        spans_of(text, (text, "Jeff Miller")),
+    )
+    question = "What did Jeff Miller think of the timing of Meadows' retirement?"
+    candidates = score_sentences(question, [found], lambda _: 1.0, fake_embed)
+    assert [c.quote for c in answer_extractively(candidates, 0.5)[1]] == [text]
+    # not what he said about something the story is not about
+    candidates = score_sentences(
+        "What did Jeff Miller think of the harbour fees?", [found], lambda _: 1.0, fake_embed
+    )
+    assert answer_extractively(candidates, 0.5)[1] == []

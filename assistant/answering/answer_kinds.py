@@ -196,6 +196,8 @@ def expected_kind(question: str, kind: list[str]) -> Kind | None:
         )
     if _WHERE.search(question):
         return "place"
+    if kind_set & {"name", "names"}:  # "What is the name of the CEO …"
+        return "name"
     if kind and all(w not in STOPWORDS for w in kind) and _is_entity_kind(kind[-1]):
         return "name"
     return None

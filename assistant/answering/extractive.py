@@ -30,7 +30,7 @@ from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
 from assistant.answering.matching import Question, canonical, read_question, with_names_written
 from assistant.answering.sentences import CLOSING, quotable_sentences
 from vectorstore.ingest.attribution import INTERVIEWER
-from vectorstore.ingest.text import fold, terms
+from vectorstore.ingest.text import fold, terms, words
 from vectorstore.search.retrieval import Passage
 
 # Weight of term coverage against embedding similarity in a sentence's score.
@@ -86,6 +86,9 @@ class Candidate:
     # asked who did something or has a role ("Who leads the Crew?", "Who is the CEO of …"),
     # it does not say that deed or role: naming the Crew and someone says nothing of who leads
     lacks_deed: bool = False
+    # gives the figure or date the sentence right before it leaves out, about that sentence's
+    # subject ("I'm still planting fruit trees in my backyard." "At last count, I have 34")
+    completes: bool = False
 
     def qualifies(self, min_support: float) -> bool:
         """Names the question's subject and speaks to what is asked about it."""
@@ -175,13 +178,17 @@ def score_sentences(
         # X's own words are about X: X's name counts as found, the rest of the subject not
         own = asked.found(speaker, passage.text) if by_asked and speaker else set()
         found = asked.found(text, passage.text) | own
-        # A name the title or the sentences just before give is the sentence's subject too;
-        # so are their other terms when the sentence refers back to the thing ("The tool was
-        # found …" after "a flint tool covered with birch tar").
-        context = asked.found(f"{passage.title}\n{sentence.before}", passage.text)
+        # A name the title, the outlet ("the Atlantic writer") or the sentences just before
+        # give is the sentence's subject too; so are their other terms when the sentence
+        # refers back to the thing ("The tool was found …" after "a flint tool covered with
+        # birch tar").
+        framing = f"{passage.title}\n{passage.outlet or ''}\n{sentence.before}"
+        context = asked.found(framing, passage.text)
         continues = refers_back(text, set(topic) & found)
         if not continues:
             context &= names
+        if by_asked:  # a person quoted in a story speaks to what its headline says
+            context |= asked.found(passage.title, passage.text)
         # The reply to a question is about what the question asks ("– How do you assess the
         # summit?" "– This was a landmark, historic event").
         context |= asked.found(sentence.answers, passage.text)
@@ -194,21 +201,68 @@ def score_sentences(
                 similarity=similarity,
                 name_coverage=_share(_without(named, own), found | context),
                 topic_coverage=_share(_without(topic, own), found | context),
-                holds_answer=asked.holds_answer(text),
+                holds_answer=asked.holds_answer(text, passage.text),
                 all_terms=bool(topic) and set(weights) <= found | context,
                 states_names=not topic and set(named) <= found,
                 stated_name_coverage=_share(_without(named, own), found),
                 continues=continues,
                 by_asked=by_asked,
-                # asked what X said, a sentence nobody is named as saying is not X's either
-                by_other=bool(asked_who) and not by_asked,
+                # asked what X said, a sentence nobody is named as saying is not X's either,
+                # unless it reports X speaking ("Meadows' office declined to comment")
+                by_other=bool(asked_who)
+                and not by_asked
+                and not (speaker is None and reports_speech_of(asked_who, text, found)),
                 holds=frozenset(found | context),
                 states=frozenset(found),
                 says_where=asked.says_where(text),
                 lacks_deed=lacks_deed(asked.deed, set(topic), found | context),
             )
         )
+    if asked.expects is not None:
+        candidates = completions(candidates, topic)
     return other_cases(candidates, set(topic))
+
+
+# Words by which a sentence leans on the one before for its subject.
+_LEANS_BACK = frozenset("i we he she it they this that these those there his her its their".split())  # noqa: SIM905
+
+
+def completions(candidates: Sequence[Candidate], topic: dict[str, float]) -> list[Candidate]:
+    """Each sentence that holds the kind of answer asked for but none of the question's
+    terms, right after a sentence of the same paragraph that holds some of them and no such
+    answer, and leaning on it for its subject (a pronoun: "I'm still planting fruit trees in
+    my backyard. At last count, I have 34"), takes that sentence's terms as its own, and
+    its nearness in meaning: the two say together what neither says alone."""
+    completed = []
+    for before, candidate in zip([None, *candidates], candidates, strict=False):
+        if (
+            before is not None
+            and candidate.holds_answer
+            and not before.holds_answer
+            and not set(topic) & candidate.states
+            and set(topic) & before.states
+            and _adjacent(before, candidate)
+            and _LEANS_BACK & set(words(_text(candidate.passage, candidate.start, candidate.end)))
+        ):
+            holds = candidate.holds | before.states
+            candidate = replace(
+                candidate,
+                holds=holds,
+                topic_coverage=max(candidate.topic_coverage, _share(topic, set(holds))),
+                coverage=max(candidate.coverage, before.coverage),
+                similarity=max(candidate.similarity, before.similarity),
+                completes=True,
+            )
+        completed.append(candidate)
+    return completed
+
+
+def _adjacent(first: Candidate, second: Candidate) -> bool:
+    """Whether two sentences stand one right after the other in one paragraph."""
+    if first.passage.chunk_id != second.passage.chunk_id or first.end > second.start:
+        return False
+    gap = _text(first.passage, first.end, second.start)
+    return not gap.strip() and "\n" not in gap
 
 
 def lacks_deed(deed: str | None, topic: set[str], held: set[str]) -> bool:
@@ -241,6 +295,23 @@ def other_cases(candidates: Sequence[Candidate], topic: set[str]) -> list[Candid
         )
         marked.append(replace(candidate, other_case=other_case) if other_case else candidate)
     return marked
+
+
+# Verbs by which a report says that someone spoke, or would not.
+_SPEECH_VERB = re.compile(
+    r"\b(?:said|says|told|tells|stated|comment\w*|declined|refused|denied|denies|responded|"
+    r"replied|announced|wrote|posted|tweeted|confirmed|insisted|warned|urged|claimed)\b",
+    re.IGNORECASE,
+)
+
+
+def reports_speech_of(asked_who: set[str], text: str, found: set[str]) -> bool:
+    """Whether a sentence nobody is named as saying reports one of the asked speakers
+    speaking: it names them and holds a verb of speaking ("Through a spokesperson, Meadows'
+    congressional office declined to comment"). "Shoigu came to Azerbaijan from Iran" does
+    not."""
+    named = {canonical(t) for who in asked_who for t in terms(who)} & found
+    return bool(named) and bool(_SPEECH_VERB.search(text))
 
 
 def asked_speakers(question: str, speakers: Sequence[str | None]) -> set[str]:
@@ -307,7 +378,8 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
     for candidate in qualified:
         if candidate.score < best - SCORE_MARGIN:
             break
-        for sentence in (candidate, *_continuation(candidate, qualified)):
+        leads = _lead_in(candidate, candidates) if candidate.completes else []
+        for sentence in (*leads, candidate, *_continuation(candidate, qualified)):
             if len(chosen) < MAX_SENTENCES:
                 chosen.setdefault(_key(sentence), sentence)
     for sentence in _own_view(candidates, best, min_support):
@@ -335,6 +407,11 @@ def _own_view(candidates: Sequence[Candidate], best: float, min_support: float) 
         ),
         key=lambda c: -c.score,
     )
+
+
+def _lead_in(sentence: Candidate, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The sentence right before one that completes it (`completes`): the answer's subject."""
+    return [c for c in candidates if _adjacent(c, sentence)][-1:]
 
 
 def _continuation(sentence: Candidate, qualified: Sequence[Candidate]) -> list[Candidate]:

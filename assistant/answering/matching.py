@@ -78,7 +78,8 @@ class Question:
 
     terms: tuple[str, ...]
     names: frozenset[str]
-    kind_terms: frozenset[str] = frozenset()  # "outlet" in "which outlet": found or not, no matter
+    # "outlet" in "which outlet", "Oprah" in "what did Harry tell Oprah": found or not, no matter
+    kind_terms: frozenset[str] = frozenset()
     expects: Kind | None = None
     # Each multi-word name the question gives, with the acronym that stands for it.
     spelled_out: tuple[tuple[str, frozenset[str]], ...] = field(default=())
@@ -108,13 +109,16 @@ class Question:
                 hits |= parts
         return hits
 
-    def holds_answer(self, text: str) -> bool:
+    def holds_answer(self, text: str, surroundings: str = "") -> bool:
         """Whether a text holds the kind of thing asked for (a number, a date, a new name), of
-        the group it is asked among."""
+        the group it is asked among. A word capitalised only because it opens the sentence or
+        follows a colon, that `surroundings` also write in lower case, names nothing
+        ("… put it simply: Renewables “are not a factor”")."""
         if not all(_matches(term, text_terms(text)) for term in self.group):
             return False
         if self.expects in ("name", "place"):
-            return bool(set(_name_terms(text)) - self.names - self.kind_terms)
+            new = set(_name_terms(text)) - self.names - self.kind_terms
+            return bool(new - (_opening_terms(text) & _lower_case_terms(surroundings)))
         if self.expects is None:
             return True
         if self.expects in ("number", "share", "money") and self._with_others(text):
@@ -146,11 +150,20 @@ class Question:
         return any(_matches(term, present) for term in self.terms)
 
 
+# Whom something was said to ("What did Harry tell Oprah about …", "told reporters"): the
+# occasion, not the subject; the sentence quoting it rarely names them.
+_AUDIENCE = re.compile(
+    r"\b(?:tell|tells|told|telling|(?:say|says|said|saying)\s+to)\s+"
+    r"((?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*|reporters|journalists)\b"
+)
+
+
 def read_question(question: str) -> Question:
     """What a question asks: its terms, its names, the kind of answer it wants."""
     names = frozenset(_name_terms(question))
     kind = _kind_words(question)
-    kind_terms = frozenset(canonical(t) for t in terms(" ".join(kind)))
+    audience = [found[1] for found in _AUDIENCE.finditer(question)]
+    kind_terms = frozenset(canonical(t) for t in terms(" ".join(kind + audience)))
     framing = set(terms(" ".join(FRAMING)))
     question_terms = tuple(dict.fromkeys(canonical(t) for t in terms(question) if t not in framing))
     spelled_out = tuple((acronym, frozenset(parts)) for acronym, parts in _spelled_names(question))
@@ -188,6 +201,27 @@ def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
 
 
 _RUNNING_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _opening_terms(text: str) -> set[str]:
+    """The terms of the words that open a text's sentences or clauses after a colon."""
+    return {
+        canonical(t)
+        for found in _RUNNING_WORD.finditer(text)
+        if _opens_sentence(text, found.start())
+        for t in terms(found[0])
+    }
+
+
+@lru_cache(maxsize=256)
+def _lower_case_terms(text: str) -> frozenset[str]:
+    """The terms of the words a text writes in lower case."""
+    return frozenset(
+        canonical(t)
+        for word in _RUNNING_WORD.findall(text)
+        if word[:1].islower()
+        for t in terms(word)
+    )
 
 
 def _opens_sentence(text: str, start: int) -> bool:
@@ -356,9 +390,16 @@ def _coordinated_names(text: str) -> Iterable[list[set[str]]]:
 
 
 def _capitalised_runs(text: str, joiners: bool = True) -> Iterable[list[str]]:
-    """Runs of consecutive capitalised words; with `joiners`, "of" and "and" may join them."""
+    """Runs of consecutive capitalised words; with `joiners`, "of" and "and" may join them.
+    Punctuation between two words ends a run: "at MIT, Mr Malone" is two names."""
     run: list[str] = []
-    for token in [*_TOKEN.findall(text), ""]:
+    end = 0
+    for found in [*_TOKEN.finditer(text), None]:
+        token = found[0] if found else ""
+        if run and found and text[end : found.start()].strip():
+            yield run
+            run = []
+        end = found.end() if found else end
         if token[:1].isupper() and is_name(token):
             run.append(token)
         elif joiners and token.lower() in _JOINERS and run:

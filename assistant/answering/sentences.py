@@ -70,7 +70,7 @@ def quotable_sentences(passages: Sequence[Passage]) -> list[Sentence]:
     for passage in passages:
         lines = [(p.start, p.end) for p in paragraph_spans(passage.text)]
         line_starts = {start for start, _ in lines}
-        recent: list[str] = []  # the sentences before, nearest last
+        recent = sentences_before(passage, passages)  # the sentences before, nearest last
         previous = ""  # the whole sentence before, a question included
         for whole in evidence_spans(passage.text):  # never text addressed to an AI
             span = statement_part(passage.text, whole)
@@ -89,6 +89,19 @@ def quotable_sentences(passages: Sequence[Passage]) -> list[Sentence]:
             if not (tag and _asks(previous)):
                 previous = whole_text  # "King asked." after the question leaves it the question
     return found
+
+
+def sentences_before(passage: Passage, passages: Sequence[Passage]) -> list[str]:
+    """The last sentences before a passage's start that another retrieved passage of its
+    article holds (the chunk before it): a chunk's first sentences may name their subject
+    only there ("… a campaign launch by Lynda Bennett" ¶ "Online records revealed her
+    campaign website domain …")."""
+    for other in passages:
+        if other.article_id == passage.article_id and other.start < passage.start <= other.end:
+            head = other.text[: passage.start - other.start]
+            spans = evidence_spans(head)[-CONTEXT_SENTENCES:]
+            return [head[span.start : span.end] for span in spans]
+    return []
 
 
 def _speech_tag(sentence: str) -> bool:
