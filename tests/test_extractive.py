@@ -462,3 +462,23 @@ def test_asked_for_a_name_a_word_capitalised_after_a_colon_is_no_name() -> None:
         "The CEO of the grid operator put it simply: Renewables help.", article
     )
     assert asked.holds_answer("The grid operator's CEO, Elliot Mainzer, put it simply.", article)
+
+
+def test_a_sentence_about_another_year_or_edition_does_not_answer() -> None:
+    text = (
+        "Sage, the miniature poodle, won Best in Show at the 148th Westminster dog show.\n\n"
+        "In 2024 the show drew 2,500 dogs.\n"
+    )
+    question = "Which dog won Best in Show at the 149th Westminster dog show?"
+    assert answer(question, [passage_of(text)])[0] == REFUSAL
+    asked = read_question("How many dogs did the show draw in 2025?")
+    assert asked.names_another_instance("In 2024 the show drew 2,500 dogs.")
+    assert not asked.names_another_instance("In 2025, as in 2024, the show drew 2,500 dogs.")
+    assert not asked.names_another_instance("The show drew 2,500 dogs.")
+
+
+def test_a_name_among_the_kind_of_answer_asked_for_must_be_found() -> None:
+    text = "A magnitude 5.2 earthquake struck Wednesday southeast of the island of Guam.\n"
+    question = "Which Greek island was hit by a magnitude 5.2 earthquake?"
+    assert "greek" in read_question(question).names - read_question(question).kind_terms
+    assert answer(question, [passage_of(text)])[0] == REFUSAL

@@ -159,6 +159,19 @@ def _plural_noun(word: str) -> bool:
     )
 
 
+# A year or an ordinal ("the 149th show", "in 2024") picks out one instance of a thing.
+_INSTANCE = re.compile(r"\b(?:\d+(?:st|nd|rd|th)|(?:1[89]|20)\d\d)\b", re.I)
+
+
+def instances(text: str) -> dict[str, set[str]]:
+    """The years and ordinals a text writes, by kind ("year", "ordinal"), lower-cased."""
+    found: dict[str, set[str]] = {}
+    for match in _INSTANCE.finditer(text):
+        token = match[0].lower()
+        found.setdefault("ordinal" if token[-1].isalpha() else "year", set()).add(token)
+    return found
+
+
 def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool:
     """Whether a text holds a number, a date or an amount of money, as `kind` says; a date
     counts only if it dates something `asks_about` (a word of the question) or nothing."""

@@ -220,6 +220,12 @@ def score_sentences(
         )
     if asked.expects is not None:
         candidates = completions(candidates, topic)
+    candidates = [
+        replace(c, other_case=True)
+        if asked.names_another_instance(_text(c.passage, c.start, c.end))
+        else c
+        for c in candidates
+    ]
     return other_cases(candidates, set(topic))
 
 

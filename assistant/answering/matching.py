@@ -32,6 +32,7 @@ from assistant.answering.answer_kinds import (
     counts_asked,
     expected_kind,
     holds_kind,
+    instances,
     says_where,
 )
 from vectorstore.ingest.text import STOPWORDS, fold, is_name, terms, words
@@ -89,6 +90,8 @@ class Question:
     counts: bool = False  # "how many": its number counts what is asked, not something else
     group: frozenset[str] = frozenset()  # "among white voters": the answer speaks of them
     deed: str | None = None  # "Who founded …": the answer must say "found" (or "founder")
+    # the years and ordinals it names ("the 149th show"), by kind
+    instances: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def found(self, text: str, surroundings: str = "") -> set[str]:
         """The question's terms a text holds, by any of their forms. A name counts only where
@@ -137,6 +140,12 @@ class Question:
                 return True
         return False
 
+    def names_another_instance(self, text: str) -> bool:
+        """Whether a text writes a year or ordinal of a kind the question names, and not the
+        one it names: "the 148th annual Westminster show" for a question about the 149th."""
+        written = instances(text)
+        return any(kind in written and not written[kind] & asked for kind, asked in self.instances)
+
     def says_where(self, text: str) -> bool:
         """Asked where, whether the text puts a place right after a word of the question."""
         return self.expects == "place" and says_where(text, self._asks_about)
@@ -161,7 +170,8 @@ _AUDIENCE = re.compile(
 def read_question(question: str) -> Question:
     """What a question asks: its terms, its names, the kind of answer it wants."""
     names = frozenset(_name_terms(question))
-    kind = _kind_words(question)
+    # a name among the kind's words narrows it and must be found ("which Greek island")
+    kind = [w for w in _kind_words(question) if not {canonical(t) for t in terms(w)} & names]
     audience = [found[1] for found in _AUDIENCE.finditer(question)]
     kind_terms = frozenset(canonical(t) for t in terms(" ".join(kind + audience)))
     framing = set(terms(" ".join(FRAMING)))
@@ -178,6 +188,7 @@ def read_question(question: str) -> Question:
         counts=bool(_HOW_MANY.search(question)),
         group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
         deed=next((t for t in question_terms if t in text_terms(asked_deed(question) or "")), None),
+        instances=tuple((kind, frozenset(found)) for kind, found in instances(question).items()),
     )
 
 
