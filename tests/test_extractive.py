@@ -83,6 +83,7 @@ When did Armenia join? | date | Armenia joined in 1992. | Armenia joined.
 What will the drives cost? | money | They cost $300 each. | They cost 20TB.
 What is the population of Georgia? | number | It has 3.7 million people. | It is big.
 Who estimated the energy use? | name | Evan Sparks estimated it. | It was estimated.
+Which automaker faces an inquiry? | name | Tesla faces an inquiry. | The industry faces one.
 What percentage of voters are black? | share | About 60% of them are black. | Five are black.
 What share of staff are on contracts? | share | Two-thirds of them are. | 67,000 of them are.
 """

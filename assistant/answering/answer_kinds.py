@@ -221,7 +221,12 @@ _ENTITY_KINDS = frozenset(
     """outlet outlets newspaper newspapers agency agencies channel company companies firm firms
     country countries city cities organization organizations organisation organisations
     party parties airline airlines carrier carriers university universities person people
-    official officials minister ministers state states""".split()  # noqa: SIM905
+    official officials minister ministers state states automaker automakers carmaker
+    carmakers app apps platform platforms chain chains retailer retailers brand brands
+    startup startups network networks team teams club clubs band bands island islands
+    region regions province provinces capital capitals nation nations leader leaders
+    politician politicians comedian comedians singer singers actor actors actress actresses
+    author authors artist artists player players""".split()  # noqa: SIM905
 )
 
 
