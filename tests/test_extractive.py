@@ -483,3 +483,6 @@ def test_a_name_among_the_kind_of_answer_asked_for_must_be_found() -> None:
     question = "Which Greek island was hit by a magnitude 5.2 earthquake?"
     assert "greek" in read_question(question).names - read_question(question).kind_terms
     assert answer(question, [passage_of(text)])[0] == REFUSAL
+    # the kind is the word after the names that narrow it
+    asked = read_question("Which Central American country has offered to house inmates?")
+    assert asked.kind_terms == {"countri"} and asked.expects == "name"

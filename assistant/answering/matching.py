@@ -170,8 +170,7 @@ _AUDIENCE = re.compile(
 def read_question(question: str) -> Question:
     """What a question asks: its terms, its names, the kind of answer it wants."""
     names = frozenset(_name_terms(question))
-    # a name among the kind's words narrows it and must be found ("which Greek island")
-    kind = [w for w in _kind_words(question) if not {canonical(t) for t in terms(w)} & names]
+    kind = _kind_words(question, names)
     audience = [found[1] for found in _AUDIENCE.finditer(question)]
     kind_terms = frozenset(canonical(t) for t in terms(" ".join(kind + audience)))
     framing = set(terms(" ".join(FRAMING)))
@@ -309,14 +308,17 @@ def _name_terms(text: str) -> list[str]:
     return [canonical(t) for word in text.split() if is_name(word) for t in terms(word)]
 
 
-def _kind_words(question: str) -> list[str]:
+def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]:
     """The words naming the kind of answer: "outlet" in "Which outlet interviewed …", "storage
-    density" in "What storage density does …" (up to an auxiliary, else the first word)."""
+    density" in "What storage density does …" (up to an auxiliary, else the first word). A
+    name among them narrows the kind and is left to be found: "island" in "Which Greek
+    island was …", "country" in "Which Central American country has …"."""
     tokens = words(question)
     for i, token in enumerate(tokens):
         if token not in _WH:
             continue
-        following = tokens[i + 1 : i + 4]
+        rest = [w for w in tokens[i + 1 :] if not {canonical(t) for t in terms(w)} & names]
+        following = rest[:3]
         if not following or following[0] in STOPWORDS:
             return []
         for j, word in enumerate(following):
