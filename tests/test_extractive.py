@@ -486,3 +486,18 @@ def test_a_name_among_the_kind_of_answer_asked_for_must_be_found() -> None:
     # the kind is the word after the names that narrow it
     asked = read_question("Which Central American country has offered to house inmates?")
     assert asked.kind_terms == {"countri"} and asked.expects == "name"
+
+
+def test_asked_who_someone_is_the_sentence_saying_it_comes_first() -> None:
+    text = (
+        "As the most recent example, Kalugin cited the call by Kaja Kallas.\n\n"
+        "Moscow's goal is stability, as stated by Mikhail Kalugin, Director of the Fourth "
+        "Department of the CIS Countries, to RIA Novosti.\n"
+    )
+    _, citations = answer("Who is Kalugin?", [passage_of(text)])
+    assert any("Director of the Fourth" in c.quote for c in citations)
+    asked = read_question("Who is Ana Lima?")
+    assert asked.describes_named("Ana Lima is a port director.")
+    assert asked.describes_named("Lima, who heads the port, spoke.")
+    assert not asked.describes_named("Lima, Dahl and Ortiz spoke.")
+    assert not read_question("Who is the port director?").describes_named("Lima, the director.")

@@ -172,6 +172,34 @@ def instances(text: str) -> dict[str, set[str]]:
     return found
 
 
+def asks_identity(question: str) -> bool:
+    """Whether a question asks what a named person or thing is ("Who is Kalugin?")."""
+    return bool(_WHO_IS_NAMED.match(question))
+
+
+# After a name, what says what it is: an apposition ("Kalugin, Director of …", "Lima, the
+# port's director"), a relative clause ("Lima, who heads …") or a copula ("Lima is a …").
+_DESCRIPTION = re.compile(
+    r"^(?:['’]s?)?\s*(?:,\s+(?:the\s+|a\s+|an\s+|who\s+|which\s+)?[^\W\d_]"
+    r"|\s+(?:is|was)\s+(?:the|a|an)\b)"
+)
+
+
+# A list of names, not an apposition: "Lima, Dahl and Ortiz", "Lima, and others".
+_LISTED = re.compile(r"\s*,\s+(?:(?:and|or)\b|[A-Z][\w'’.-]*\s*(?:,|and\b|or\b|&))")
+
+
+def describes(text: str, is_named: Callable[[str], bool]) -> bool:
+    """Whether a text says what something it names is: a word `is_named` says is the asked
+    name, followed by an apposition, a relative clause or "is a"."""
+    for found in re.finditer(r"[^\W\d_][\w'’.-]*", text):
+        if found[0][:1].isupper() and is_named(found[0]):
+            after = text[found.end() :]
+            if _DESCRIPTION.match(after) and not _LISTED.match(after):
+                return True
+    return False
+
+
 def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool:
     """Whether a text holds a number, a date or an amount of money, as `kind` says; a date
     counts only if it dates something `asks_about` (a word of the question) or nothing."""

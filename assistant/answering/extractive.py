@@ -82,6 +82,7 @@ class Candidate:
     holds: frozenset[str] = frozenset()  # the question's terms it holds, with its context's
     states: frozenset[str] = frozenset()  # the question's terms its own words hold
     says_where: bool = False  # asked where: puts a place right after the question's word
+    describes: bool = False  # asked who X is: says it ("Mikhail Kalugin, Director of …")
     other_case: bool = False  # its article speaks of the asked case elsewhere (`other_cases`)
     # asked who did something or has a role ("Who leads the Crew?", "Who is the CEO of …"),
     # it does not say that deed or role: naming the Crew and someone says nothing of who leads
@@ -215,6 +216,7 @@ def score_sentences(
                 holds=frozenset(found | context),
                 states=frozenset(found),
                 says_where=asked.says_where(text),
+                describes=asked.describes_named(text),
                 lacks_deed=lacks_deed(asked.deed, set(topic), found | context),
             )
         )
@@ -375,7 +377,7 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
     a quote reported twice) once."""
     qualified = sorted(
         (c for c in candidates if c.qualifies(min_support) and not c.by_other),
-        key=lambda c: (not c.by_asked, not c.says_where, -c.score),
+        key=lambda c: (not c.by_asked, not c.says_where, not c.describes, -c.score),
     )
     if not qualified:
         return []

@@ -29,7 +29,9 @@ from assistant.answering.answer_kinds import (
     Kind,
     asked_deed,
     asked_group,
+    asks_identity,
     counts_asked,
+    describes,
     expected_kind,
     holds_kind,
     instances,
@@ -90,6 +92,7 @@ class Question:
     counts: bool = False  # "how many": its number counts what is asked, not something else
     group: frozenset[str] = frozenset()  # "among white voters": the answer speaks of them
     deed: str | None = None  # "Who founded …": the answer must say "found" (or "founder")
+    identity: bool = False  # asks what a named one is: "Who is Kalugin?"
     # the years and ordinals it names ("the 149th show"), by kind
     instances: tuple[tuple[str, frozenset[str]], ...] = ()
 
@@ -146,6 +149,14 @@ class Question:
         written = instances(text)
         return any(kind in written and not written[kind] & asked for kind, asked in self.instances)
 
+    def describes_named(self, text: str) -> bool:
+        """Asked what a named one is ("Who is Kalugin?"), whether the text says it: the name
+        with an apposition or "is a" ("Mikhail Kalugin, Director of the Fourth CIS
+        Department")."""
+        return self.identity and describes(
+            text, lambda word: bool({canonical(t) for t in terms(word)} & self.names)
+        )
+
     def says_where(self, text: str) -> bool:
         """Asked where, whether the text puts a place right after a word of the question."""
         return self.expects == "place" and says_where(text, self._asks_about)
@@ -188,6 +199,7 @@ def read_question(question: str) -> Question:
         group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
         deed=next((t for t in question_terms if t in text_terms(asked_deed(question) or "")), None),
         instances=tuple((kind, frozenset(found)) for kind, found in instances(question).items()),
+        identity=asks_identity(question),
     )
 
 
