@@ -12,17 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.answering.answer import REFUSAL, Answer, Fallback, Timings
+from assistant.answering.candidate import Candidate
 from assistant.answering.citations import is_refusal, verify_answer
-from assistant.answering.extractive import (
-    Candidate,
-    answer_extractively,
-    score_sentences,
-    worth_asking,
-)
+from assistant.answering.extractive import answer_extractively, worth_asking
 from assistant.answering.generate import generate
 from assistant.answering.llm import ChatModel, OnText
 from assistant.answering.matching import search_text
 from assistant.answering.reply import prepare_reply
+from assistant.answering.scoring import score_sentences
 from assistant.errors import EmptyQuestion, InputError, LLMError
 from assistant.resources import seeds_dir
 from assistant.scope import Scope, batch_query

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from retrieval import DEFAULT_DATA, Question, open_index
 
-from assistant.answering.extractive import Candidate, score_sentences
+from assistant.answering.candidate import Candidate
+from assistant.answering.scoring import score_sentences
 from assistant.scope import Scope
 from assistant.service import ask
 from assistant.settings import Settings

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from assistant.answering.answer import REFUSAL, Citation
-from assistant.answering.extractive import answer_extractively, choose, score_sentences
+from assistant.answering.extractive import answer_extractively, choose
+from assistant.answering.scoring import score_sentences
 from tests.fakes import HashEmbeddings
 from vectorstore.search.retrieval import Passage, reciprocal_rank_fusion
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.answer import REFUSAL, Citation, excerpt_around
-from assistant.answering.extractive import answer_extractively, score_sentences
+from assistant.answering.extractive import answer_extractively
 from assistant.answering.matching import read_question
+from assistant.answering.scoring import score_sentences
 from assistant.answering.sentences import is_statement
 from tests.fakes import HashEmbeddings
 from vectorstore.search.retrieval import Passage

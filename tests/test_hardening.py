@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from assistant.answering.citations import verify_answer
 from assistant.answering.evidence import looks_like_instruction
-from assistant.answering.extractive import answer_extractively, score_sentences
+from assistant.answering.extractive import answer_extractively
+from assistant.answering.scoring import score_sentences
 from assistant.cli.app import app
 from assistant.cli.render import byline, excerpt_text, safe
 from tests.conftest import SEEDS

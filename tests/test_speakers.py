@@ -9,8 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.answering.answer import Citation
-from assistant.answering.extractive import answer_extractively, score_sentences
+from assistant.answering.extractive import answer_extractively
 from assistant.answering.generate import format_passage
+from assistant.answering.scoring import score_sentences
 from assistant.chat import citation_lines
 from assistant.cli.app import app
 from tests.fakes import HashEmbeddings
@@ -166,7 +167,7 @@ def test_asked_what_x_said_a_sentence_naming_x_that_no_one_says_is_not_quoted() 
 
 
 def test_asked_what_x_thinks_x_other_words_on_it_near_the_best_are_quoted_with_it() -> None:
-    from assistant.answering.extractive import Candidate
+    from assistant.answering.candidate import Candidate
 
     text = (
         "“A closure makes for a good story if you close the port,” Lima said. "

@@ -21,7 +21,7 @@ and diacritics ("Babaoğlu" = "Babaoglu"). Beyond that:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -37,17 +37,25 @@ from assistant.answering.answer_kinds import (
     instances,
     says_where,
 )
+from assistant.answering.names import (
+    MIN_SHARED_STEM,
+    RUNNING_WORD,
+    abbreviations,
+    acronyms_of,
+    canonical,
+    coordinated_names,
+    described_names,
+    full_names,
+    lower_case_terms,
+    name_terms,
+    opening_terms,
+    opens_sentence,
+    short_references,
+    spelled_names,
+    text_terms,
+)
 from vectorstore.ingest.text import STOPWORDS, fold, is_name, terms, words
 
-# Countries renamed in living memory: either name finds the other. The only alias list.
-COUNTRY_RENAMES = {
-    "turkiye": "turkey",
-    "czechia": "czech",
-    "eswatini": "swaziland",
-    "myanmar": "burma",
-    "kyiv": "kiev",
-    "belarus": "byelorussia",
-}
 # Words that frame a question without being its subject: speaking, interviewing and judging
 # (news reports speech and opinion with many verbs), holding a role, modal verbs, "how many",
 # and adverbs of time a sentence rarely repeats.
@@ -67,12 +75,7 @@ _WH = frozenset({"what", "which"})
 _AUXILIARIES = frozenset(
     "is are was were do does did has have had will would can could should may might must".split()  # noqa: SIM905
 )
-# A capitalised word, or a short word that may join the words of one name ("Bank of England").
-_TOKEN = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
-_JOINERS = frozenset({"of", "and", "for", "the", "on", "de", "&"})
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
-# Derivations share a stem at least this long ("member" in "membership").
-MIN_SHARED_STEM = 6
 
 
 @dataclass(frozen=True)
@@ -101,15 +104,15 @@ class Question:
         it is written as one (capitalised: "Powers" is not "power"); a full name's last word
         alone counts as the full name where `surroundings` (its article) spell it out."""
         present = text_terms(text)
-        named = set(_name_terms(text))
+        named = set(name_terms(text))
         hits = {t for t in self.terms if t not in self.names and _matches(t, present)}
         hits |= self.names & named
-        hits |= _short_references(self.full_names, text, surroundings)
+        hits |= short_references(self.full_names, text, surroundings)
         if surroundings and self.names:
-            hits |= self.names & _described_names(text, surroundings)
+            hits |= self.names & described_names(text, surroundings)
         if self.acronyms:  # the question abbreviates what the text spells out
-            hits |= self.acronyms & _acronyms_of(text)
-        abbreviated = _abbreviations(text)
+            hits |= self.acronyms & acronyms_of(text)
+        abbreviated = abbreviations(text)
         for acronym, parts in self.spelled_out:  # the text abbreviates what the question spells
             if acronym in abbreviated:
                 hits |= parts
@@ -123,8 +126,8 @@ class Question:
         if not all(_matches(term, text_terms(text)) for term in self.group):
             return False
         if self.expects in ("name", "place"):
-            new = set(_name_terms(text)) - self.names - self.kind_terms
-            return bool(new - (_opening_terms(text) & _lower_case_terms(surroundings)))
+            new = set(name_terms(text)) - self.names - self.kind_terms
+            return bool(new - (opening_terms(text) & lower_case_terms(surroundings)))
         if self.expects is None:
             return True
         if self.expects in ("number", "share", "money") and self._with_others(text):
@@ -137,7 +140,7 @@ class Question:
         """Whether a text joins a name the question gives with one it does not ("the combined
         population of Azerbaijan and Türkiye"): its figure is theirs together, not the one
         asked for."""
-        for group in _coordinated_names(text):
+        for group in coordinated_names(text):
             given = [name for name in group if name & self.names]
             if given and any(not name & self.names for name in group):
                 return True
@@ -180,21 +183,21 @@ _AUDIENCE = re.compile(
 
 def read_question(question: str) -> Question:
     """What a question asks: its terms, its names, the kind of answer it wants."""
-    names = frozenset(_name_terms(question))
+    names = frozenset(name_terms(question))
     kind = _kind_words(question, names)
     audience = [found[1] for found in _AUDIENCE.finditer(question)]
     kind_terms = frozenset(canonical(t) for t in terms(" ".join(kind + audience)))
     framing = set(terms(" ".join(FRAMING)))
     question_terms = tuple(dict.fromkeys(canonical(t) for t in terms(question) if t not in framing))
-    spelled_out = tuple((acronym, frozenset(parts)) for acronym, parts in _spelled_names(question))
+    spelled_out = tuple((acronym, frozenset(parts)) for acronym, parts in spelled_names(question))
     return Question(
         terms=question_terms,
         names=names,
         kind_terms=kind_terms,
         expects=expected_kind(question, kind),
         spelled_out=spelled_out,
-        acronyms=frozenset(_abbreviations(question)) & frozenset(question_terms),
-        full_names=tuple(_full_names(question)),
+        acronyms=frozenset(abbreviations(question)) & frozenset(question_terms),
+        full_names=tuple(full_names(question)),
         counts=bool(_HOW_MANY.search(question)),
         group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
         deed=next((t for t in question_terms if t in text_terms(asked_deed(question) or "")), None),
@@ -209,10 +212,10 @@ def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
     capitalised: set[str] = set()
     lower: set[str] = set()
     for text in texts:
-        for found in _RUNNING_WORD.finditer(text):
+        for found in RUNNING_WORD.finditer(text):
             word = found[0]
             if word[:1].isupper():
-                if not _opens_sentence(text, found.start()):
+                if not opens_sentence(text, found.start()):
                     capitalised.update(canonical(t) for t in terms(word))
             else:
                 lower.update(canonical(t) for t in terms(word))
@@ -222,64 +225,12 @@ def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
     return replace(asked, names=asked.names | written)
 
 
-_RUNNING_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-
-
-def _opening_terms(text: str) -> set[str]:
-    """The terms of the words that open a text's sentences or clauses after a colon."""
-    return {
-        canonical(t)
-        for found in _RUNNING_WORD.finditer(text)
-        if _opens_sentence(text, found.start())
-        for t in terms(found[0])
-    }
-
-
-@lru_cache(maxsize=256)
-def _lower_case_terms(text: str) -> frozenset[str]:
-    """The terms of the words a text writes in lower case."""
-    return frozenset(
-        canonical(t)
-        for word in _RUNNING_WORD.findall(text)
-        if word[:1].islower()
-        for t in terms(word)
-    )
-
-
-def _opens_sentence(text: str, start: int) -> bool:
-    """Whether the word at `start` opens a sentence or line ("Blackouts began …"): its
-    capital says nothing about it being a name."""
-    at = start - 1
-    while at >= 0 and text[at] != "\n" and (text[at].isspace() or text[at] in "\"“”«»'‘’(–—-"):
-        at -= 1
-    return at < 0 or text[at] in ".!?:;\n"
-
-
 def search_text(question: str) -> str:
     """What to search for: the question without the words that frame it ("Which outlet
     interviewed Ivan Timofeev?" looks for "Which outlet Ivan Timofeev?"), which would
     otherwise find every interview but the one asked about."""
     kept = [w for w in question.split() if fold(w).strip("?!.,;:'\"") not in FRAMING]
     return " ".join(kept) if any(is_name(w) or fold(w) not in STOPWORDS for w in kept) else question
-
-
-def canonical(term: str) -> str:
-    """One spelling for a stem: a country's current name, American -ize for British -ise."""
-    term = _renames().get(term, term)
-    if len(term) >= MIN_SHARED_STEM and term.endswith(("is", "ys")):
-        return term[:-1] + "z"
-    return term
-
-
-@lru_cache(maxsize=4096)  # a passage is the surroundings of each of its sentences
-def text_terms(text: str) -> frozenset[str]:
-    """A text's terms, canonical."""
-    return frozenset(canonical(t) for t in terms(text))
-
-
-def _abbreviations(text: str) -> set[str]:
-    """The acronyms a text writes in capitals ("CSTO", "U.S."), folded."""
-    return {fold(w).replace(".", "") for w in _TOKEN.findall(text) if len(w) >= 2 and w.isupper()}
 
 
 def _matches(term: str, present: frozenset[str]) -> bool:
@@ -310,16 +261,6 @@ def _agent_forms(term: str) -> frozenset[str]:
     return frozenset(forms - _NOT_AGENTS) if term not in _NOT_AGENTS else frozenset()
 
 
-@lru_cache(maxsize=1)
-def _renames() -> dict[str, str]:
-    return {terms(new)[0]: terms(old)[0] for new, old in COUNTRY_RENAMES.items()}
-
-
-def _name_terms(text: str) -> list[str]:
-    """Canonical terms of the capitalised words of a text (a sentence's first word too)."""
-    return [canonical(t) for word in text.split() if is_name(word) for t in terms(word)]
-
-
 def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]:
     """The words naming the kind of answer: "outlet" in "Which outlet interviewed …", "storage
     density" in "What storage density does …" (up to an auxiliary, else the first word). A
@@ -338,119 +279,3 @@ def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]
                 return following[:j]
         return following[:1]
     return []
-
-
-_HONORIFICS = frozenset("mr mrs ms miss dr prof sir gov sen rep gen president".split())  # noqa: SIM905
-
-
-def _full_names(question: str) -> list[tuple[str, ...]]:
-    """Runs of two or more capitalised words of a question, as their terms ("David Marcus")."""
-    names = []
-    for run in _capitalised_runs(question, joiners=False):
-        parts = tuple(canonical(t) for t in terms(" ".join(run)))
-        if len(parts) >= 2:
-            names.append(parts)
-    return names
-
-
-def _short_references(
-    full_names: Sequence[tuple[str, ...]], text: str, surroundings: str
-) -> set[str]:
-    """The full names referred to by their last word alone ("Marcus said", "Mr. Marcus"): a
-    capitalised word standing apart from other names, in an article that spells the full name
-    out. "Island" in "Long Island Sound" is not "Hart Island"."""
-    if not full_names:
-        return set()
-    alone: set[str] = set()
-    for run in _capitalised_runs(text, joiners=False):
-        words_ = [w for w in run if fold(w).rstrip(".") not in _HONORIFICS]
-        if len(words_) == 1:
-            alone.update(canonical(t) for t in terms(words_[0]))
-    return {
-        part
-        for name in full_names
-        if name[-1] in alone and set(name) <= text_terms(surroundings)
-        for part in name
-    }
-
-
-# "the feature" after "the new “FaceTime Attention Correction” feature": a definite noun, and
-# a name written right before the same noun.
-_THE_NOUN = re.compile(r"\b(?:the|this|that)\s+([a-z][a-z-]{2,})\b", re.IGNORECASE)
-_NAMED_NOUN = re.compile(
-    r"[“\"«‘]?((?:[A-ZÀ-ÖØ-Þ][\w'’.-]*\s+){0,4}[A-ZÀ-ÖØ-Þ][\w'’.-]*)[”\"»’]?\s+([a-z][a-z-]{2,})\b"
-)
-
-
-def _described_names(text: str, surroundings: str) -> set[str]:
-    """The terms of the names a text refers to by a definite noun ("the feature") that its
-    surroundings write with that one name before it ("the “FaceTime Attention Correction”
-    feature"); a noun written after two different names refers to neither."""
-    nouns = {fold(found[1]) for found in _THE_NOUN.finditer(text)} - STOPWORDS
-    if not nouns:
-        return set()
-    named: dict[str, set[frozenset[str]]] = {}
-    for found in _NAMED_NOUN.finditer(surroundings):
-        noun = fold(found[2])
-        name = frozenset(_name_terms(found[1]))
-        if noun in nouns and name:
-            named.setdefault(noun, set()).add(name)
-    return {term for names in named.values() if len(names) == 1 for name in names for term in name}
-
-
-# Names joined by "and": "Azerbaijan and Türkiye", "Georgia, Armenia and Azerbaijan".
-_CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’.-]*)*"
-_COORDINATED = re.compile(
-    rf"(?<![\w'’.-])({_CAPITALISED})((?:,\s+{_CAPITALISED})*),?\s+(?:and|&)\s+({_CAPITALISED})"
-)
-
-
-def _coordinated_names(text: str) -> Iterable[list[set[str]]]:
-    """Each list of names a text joins with "and", as each name's canonical terms."""
-    for found in _COORDINATED.finditer(text):
-        parts = [found[1], *found[2].split(",")[1:], found[3]]
-        names = [{canonical(t) for t in terms(part)} for part in parts]
-        if all(names):
-            yield names
-
-
-def _capitalised_runs(text: str, joiners: bool = True) -> Iterable[list[str]]:
-    """Runs of consecutive capitalised words; with `joiners`, "of" and "and" may join them.
-    Punctuation between two words ends a run: "at MIT, Mr Malone" is two names."""
-    run: list[str] = []
-    end = 0
-    for found in [*_TOKEN.finditer(text), None]:
-        token = found[0] if found else ""
-        if run and found and text[end : found.start()].strip():
-            yield run
-            run = []
-        end = found.end() if found else end
-        if token[:1].isupper() and is_name(token):
-            run.append(token)
-        elif joiners and token.lower() in _JOINERS and run:
-            continue
-        else:
-            if run:
-                yield run
-            run = []
-
-
-@lru_cache(maxsize=4096)
-def _acronyms_of(text: str) -> frozenset[str]:
-    return frozenset(acronym for acronym, _ in _spelled_names(text))
-
-
-def _spelled_names(text: str) -> Iterable[tuple[str, set[str]]]:
-    """Each run of two or more capitalised words, as (acronym, its canonical terms): every
-    stretch of "the Collective Security Treaty Organization" gives "csto", "sto", ….
-    Joining words ("of", "and") are skipped, as acronyms skip them."""
-    for run in _capitalised_runs(text):
-        yield from _acronyms(run)
-
-
-def _acronyms(run: list[str]) -> Iterable[tuple[str, set[str]]]:
-    for start in range(len(run)):
-        for end in range(start + 2, min(len(run), start + 8) + 1):
-            part = run[start:end]
-            acronym = fold("".join(word[0] for word in part))
-            yield acronym, {canonical(t) for t in terms(" ".join(part))}
