@@ -204,6 +204,14 @@ def test_any_text_gets_spans_inside_it(text: str) -> None:
         ("latimes.com.bloomberg.html", "“He has not debated since 2009", "Paul Begala"),
         ("dw.com.colonial.html", '"This shows that the political right', "Tahir Della"),
         ("bbc.com.52241221.html", "He said the state was succeeding", "Andrew Cuomo"),
+        ("bbc.com.52241221.html", '"Obviously the place we have used', "Bill de Blasio"),
+        ("corkbeo.ie.level.html", 'He said: "We asked them what do we say', "Leo Varadkar"),
+        ("corkbeo.ie.level.html", '"We asked is it credible', "Leo Varadkar"),
+        (
+            "theguardian.com.academics.html",
+            "“UCEA has over recent years",
+            "Universities and Colleges Employers’ Association",
+        ),
     ],
 )
 def test_real_pages(page: str, sentence: str, speaker: str) -> None:
@@ -240,6 +248,65 @@ def test_real_pages(page: str, sentence: str, speaker: str) -> None:
     ],
 )
 def test_appositives_organisations_and_reports_of_speaking(
+    text: str, sentence: str, speaker: str | None
+) -> None:
+    assert who_says(text, sentence) == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "speaker"),
+    [
+        # "he" is the person the sentence before opens with, when nobody speaks that sentence …
+        (
+            "Ana Lima spoke first. Last night Minister Tom Baker made a claim on the radio. "
+            "He said the port would close.",
+            "He said the port",
+            "Tom Baker",
+        ),
+        # … but the speaker of a quoted sentence, whoever the quotation names
+        (
+            '"Tom Baker is wrong," Ana Lima said. He added nothing.',
+            "He added",
+            "Ana Lima",
+        ),
+        # a name after "in" is a place, one with "'s" is somebody's
+        (
+            "Ana Lima said little. In South Carolina the port is new. He said it works.",
+            "He said it",
+            "Ana Lima",
+        ),
+        (
+            "Ana Lima said little. Then Tom Baker's aides left. He said it works.",
+            "He said it",
+            "Ana Lima",
+        ),
+        # lower-case words inside a name
+        ("Mayor Bill de Blasio said the city would cope.", "Mayor Bill", "Bill de Blasio"),
+        ("The tunnel will open, said Ursula von der Leyen.", "The tunnel", "Ursula von der Leyen"),
+        # a paragraph that is one quotation goes on with the paragraph before
+        (
+            'Ana Lima spoke.\nLima said: "We will build."\n"We asked for money."',
+            '"We asked',
+            "Ana Lima",
+        ),
+        ('Ana Lima spoke.\nThe port is old.\n"We asked for money."', '"We asked', None),
+        # a spokesperson for an organisation is the next "he"
+        (
+            "Ana Lima said no. A spokesperson for the Harbour Authority said it would act.\n"
+            '"We are ready," he said.',
+            '"We are ready',
+            "Harbour Authority",
+        ),
+        # a colon before a quotation names its speaker, not the sentence after it
+        (
+            "Tom Baker said no.\nA spokesperson for the Harbour Authority urged calm, saying: "
+            "“We are ready, as always.” He added more.",
+            "He added",
+            "Harbour Authority",
+        ),
+    ],
+)
+def test_pronouns_continued_quotations_and_names_with_particles(
     text: str, sentence: str, speaker: str | None
 ) -> None:
     assert who_says(text, sentence) == speaker

@@ -4,8 +4,11 @@ Reports attribute statements ("Kalugin said", "said Kalugin", "according to him"
 closed by `," the diplomat added`); interviews alternate an interviewer's questions with the
 interviewee's answers (dashed or "Q:"/"A:" lines, or question paragraphs in an article that
 calls itself an interview). A surname, a pronoun ("he noted") or a role ("the expert
-concluded") stands for the last person named as speaking; a surname is given as the full name
-the article used first. Sentences the text attributes to no one get no speaker.
+concluded") stands for the last person named as speaking, and a pronoun for the person a
+sentence nobody speaks opens with ("Leo Varadkar made a strong claim on RTE. He said: …"); a
+surname is given as the full name the article used first. A paragraph that is one quotation
+and names no speaker goes on with the speaker of the paragraph before. Sentences the text
+attributes to no one get no speaker.
 """
 
 from __future__ import annotations
@@ -15,8 +18,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from vectorstore.ingest.name_runs import (
+    bare,
+    capitalised,
+    full_names,
+    leading_name,
+    organisation,
+    organisation_name,
+    person_name,
+    place_of,
+    trailing_name,
+    without_article,
+)
 from vectorstore.ingest.speech import INTERVIEWER, inside, interview_roles, speech_quotes
-from vectorstore.ingest.text import STOPWORDS, Span, fold, sentence_spans
+from vectorstore.ingest.text import Span, fold, sentence_spans
 
 _VERBS = """said says say stated states noted notes stressed stresses added adds claimed claims
     emphasized emphasizes emphasised emphasises told tells warned warns explained explains
@@ -31,7 +46,6 @@ _VERB = re.compile(r"\b(?:" + "|".join(_VERBS) + r")\b")
 _TOPIC_VERBS = frozenset("commented comments remarked remarks spoke".split())  # noqa: SIM905
 _TOPIC_AFTER = re.compile(r"\s+(?:on|about|upon)\b", re.I)
 _SPEECH_FOLLOWS = re.compile(r"[:“\"«]|\b(?:saying|that)\b")
-_JOINERS = frozenset(("and", "of", "for", "&"))
 # An abbreviation in brackets after the name it stands for: "(UCEA)".
 _ABBREVIATION = re.compile(r"^\([A-Z][A-Z.&-]+\)[,.;:]?$")
 _ADVERBS = frozenset("also then has had have further again later recently once firmly".split())  # noqa: SIM905
@@ -41,14 +55,15 @@ _ROLES = frozenset(
     president secretary politician professor deputy senator general director chairman
     researcher economist scholar lawmaker envoy source interviewee speaker mp""".split()  # noqa: SIM905
 )
-# Last words of names that speak but are nobody's "he" or "she" (Broward County, City Council).
-_ORGANISATIONS = frozenset(
-    """county council university college party union ministry department government office
-    agency commission committee institute association federation company group bank court
-    administration authority service police army operator news times post""".split()  # noqa: SIM905
-)
 _ACCORDING = re.compile(r"\baccording to ([^,.;:]+)|\bin (his|her) (?:opinion|view|words)\b", re.I)
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_QUOTE_MARK = re.compile(r"[\"“”«»]")
+_CLOSING = " \t\"“”«»'’)"
+# How far into a sentence its subject is looked for ("Last night Tanaiste Leo Varadkar").
+_OPENING_WORDS = 8
+_SPOKESPERSON = re.compile(
+    r"\b(?:spokes(?:person|man|woman)|representative|official)s? (?:for|of|at)\b", re.I
+)
+_POSSESSIVE = re.compile(r"(?:['’]s|s['’])\W*$")
 
 
 @dataclass(frozen=True)
@@ -117,22 +132,50 @@ class _Reader:
 
     def __init__(self, text: str, sentences: list[Span]) -> None:
         self.text, self.sentences = text, sentences
-        self.names = _full_names(text)
+        self.names = full_names(text)
         self.last: str | None = None
+        self.previous: str | None = None  # who says the sentence before
+        self.antecedent: str | None = None  # the person the sentence before opens with
         self.quotes = speech_quotes(text, sentences)
         self.quote_speakers: dict[int, str | None] = {}
         self.roles = interview_roles(text, sentences, self)
 
     def speaker(self, index: int) -> str | None:
         sentence = self.sentences[index]
+        self.antecedent = self._opening_person(index - 1) if index else None
         quote = next((q for q in self.quotes if inside(sentence, q)), None)
         speaker = self._quoted(index, quote) if quote else None
         if speaker is None:
             role = self.roles.get(index)
             speaker = role if role else None if quote else self.reported(self._text(sentence))
-        if speaker and speaker != INTERVIEWER and not _organisation(speaker):
+        if speaker and speaker != INTERVIEWER and not self._body_only(speaker, sentence):
             self.last = speaker  # "he said" and "the expert added" mean a person
+        self.previous = speaker
         return speaker
+
+    def _body_only(self, speaker: str, sentence: Span) -> bool:
+        """Whether an organisation speaks with no person named for it: "Broward County says
+        …" is nobody's "he", but "a spokesperson for UCEA said …" is the next "he said"."""
+        return organisation(speaker) and not _SPOKESPERSON.search(self._text(sentence))
+
+    def _opening_person(self, index: int) -> str | None:
+        """The person a sentence nobody speaks names among its first words, outside any
+        quotation ("Last night Tanaiste Leo Varadkar made a strong claim …"): who "he" in
+        the next sentence is. None when the sentence has a speaker: "he" is then that one."""
+        if self.previous is not None:
+            return None
+        opening = _QUOTE_MARK.split(self._text(self.sentences[index]), maxsplit=1)[0]
+        words = opening.split()[:_OPENING_WORDS]
+        for start, word in enumerate(words):
+            if not capitalised(word) or (start and capitalised(words[start - 1])):
+                continue
+            run = leading_name(words[start:])
+            if place_of(words[: start + len(run)]) or _POSSESSIVE.search(run[-1]):
+                continue  # "in South Caucasus", "Varadkar's advisers"
+            who = self.names.get(fold(bare(run[-1])))
+            if who and not organisation(who):
+                return who
+        return None
 
     def reported(self, sentence: str, topic_too: bool = False) -> str | None:
         """The speaker a sentence of reported speech names: "X said", "said X", "according
@@ -142,7 +185,7 @@ class _Reader:
         for verb in _VERB.finditer(sentence):
             who = self._subject(sentence[: verb.start()]) or self._after(sentence[verb.end() :])
             if who and not topic_too and _on_a_topic(sentence, verb):
-                self.last = who if not _organisation(who) else self.last
+                self.last = who if not organisation(who) else self.last
                 continue
             if who:
                 return who
@@ -163,21 +206,32 @@ class _Reader:
     def _quote_speaker(self, index: int, quote: Span) -> str | None:
         line_end = self.text.find("\n", quote.end)
         after = self.text[quote.end + 1 : line_end if line_end >= 0 else len(self.text)]
+        line_start = self.text.rfind("\n", 0, quote.start) + 1
+        before = self.text[line_start : quote.start].rstrip()
+        # "X urged students to talk, saying: “…” He added …": the colon says who speaks
+        introduced = before.endswith(":") and self.reported(before, topic_too=True)
+        if introduced:
+            return introduced
         verb = _VERB.search(after)
         if verb and len(after[: verb.start()].split()) <= 4:
             who = self._subject(after[: verb.start()]) or self._after(after[verb.end() :])
             if who:
                 return who
-        line_start = self.text.rfind("\n", 0, quote.start) + 1
-        before = self.text[line_start : quote.start].rstrip()
         if before:
             if _VERB.search(before) or _ACCORDING.search(before):
                 return self.reported(before, topic_too=True)  # None if it names no one we know
             return self.last if before.endswith(":") else None
         previous = self._text(self.sentences[index - 1]) if index else ""
         if not previous.endswith(":"):
-            return None
+            return self._quote_goes_on(quote, after)
         return self.reported(previous, topic_too=True) or self.last
+
+    def _quote_goes_on(self, quote: Span, after: str) -> str | None:
+        """Who says a paragraph that is one quotation naming no speaker: the speaker of the
+        paragraph right before it, still speaking (`Varadkar explained: "…"` then `"We asked
+        for comfort …"`). An interviewer's question has no such sequel."""
+        whole = not after.strip(_CLOSING)
+        return self.previous if whole and self.previous != INTERVIEWER else None
 
     def _subject(self, before: str) -> str | None:
         """The speaker named just before a speech verb: "Kalugin", "Arif Mammadov, the former
@@ -196,10 +250,10 @@ class _Reader:
         appositive's phrase ("the Labour MP for Newcastle Central", "the entity that controls
         … of California") is where the speaker is from, not who speaks."""
         parts = [p.split() for p in before.split(",") if p.strip()]
-        whole = [part for part in parts if all(map(_capitalised, _without_article(part)))]
-        described = [part for part in parts[-2:] if not _place_of(part)]
+        whole = [part for part in parts if all(map(capitalised, without_article(part)))]
+        described = [part for part in parts[-2:] if not place_of(part)]
         for part in [*reversed(whole), *reversed(described)]:
-            who = self._who(_without_article(part) or part)
+            who = self._who(without_article(part) or part)
             if who:
                 return who
         return None
@@ -207,7 +261,7 @@ class _Reader:
     def _who(self, words: list[str]) -> str | None:
         last = words[-1].lower().strip(",")
         if last in _PRONOUNS:
-            return self.last
+            return self.antecedent or self.last
         if last in _ROLES and any(w.lower() == "the" for w in words[-4:]):
             return self.last
         return self.name(words)
@@ -217,7 +271,7 @@ class _Reader:
         words = after.split()
         if words and words[0].lower() == "by":
             words = words[1:]
-        run = _leading_name(words)
+        run = leading_name(words)
         return self.name(run) if run else None
 
     def name(self, words: list[str]) -> str | None:
@@ -226,18 +280,18 @@ class _Reader:
         abbreviation in brackets after it ("(UCEA)")."""
         if len(words) > 1 and _ABBREVIATION.match(words[-1]):
             words = words[:-1]
-        run = _trailing_name(words)
+        run = trailing_name(words)
         if not run:
             return None
-        if len(run) >= 2 and _organisation(_bare(run[-1])):
-            return " ".join(_bare(w) for w in _organisation_name(words))
-        key = fold(_bare(run[-1]))
+        if len(run) >= 2 and organisation(bare(run[-1])):
+            return " ".join(bare(w) for w in organisation_name(words))
+        key = fold(bare(run[-1]))
         if key in self.names:
             return self.names[key]
-        return " ".join(_bare(w) for w in run[-2:]) if len(run) >= 2 else None
+        return person_name(run) if len(run) >= 2 else None
 
     def first_full_name(self, text: str) -> str | None:
-        return next(iter(_full_names(text).values()), None)
+        return next(iter(full_names(text).values()), None)
 
     def _text(self, span: Span) -> str:
         return self.text[span.start : span.end]
@@ -251,81 +305,3 @@ def _on_a_topic(sentence: str, verb: re.Match[str]) -> bool:
         and bool(_TOPIC_AFTER.match(rest))
         and not _SPEECH_FOLLOWS.search(rest)
     )
-
-
-def _organisation(name: str) -> bool:
-    return fold(name.split()[-1]) in _ORGANISATIONS
-
-
-def _bare(word: str) -> str:
-    return re.sub(r"['’]s$", "", word.strip(',.;:!?"“”«»()'))
-
-
-def _capitalised(word: str) -> bool:
-    bare = _bare(word)
-    return bool(bare) and bare[0].isupper() and fold(bare) not in STOPWORDS
-
-
-def _trailing_name(words: list[str]) -> list[str]:
-    run: list[str] = []
-    for word in reversed(words):
-        if not _capitalised(word) or (run and word.endswith((",", ".", ":", ";"))):
-            break
-        run.insert(0, word)
-    return run[-4:]
-
-
-def _without_article(words: list[str]) -> list[str]:
-    return words[1:] if words and words[0].lower() in ("the", "a", "an") else words
-
-
-_PREPOSITIONS = frozenset("of for in at from to with by on near".split())  # noqa: SIM905
-
-
-def _place_of(words: list[str]) -> bool:
-    """Whether the trailing name of a phrase follows a preposition ("MP for Newcastle")."""
-    run = _trailing_name(words)
-    before = words[: len(words) - len(run)]
-    return bool(run) and bool(before) and before[-1].lower() in _PREPOSITIONS
-
-
-def _organisation_name(words: list[str]) -> list[str]:
-    """The trailing capitalised words with the joining words inside them ("University and
-    College Union", "Bank of England")."""
-    run: list[str] = []
-    for word in reversed(words):
-        joins = word.lower() in _JOINERS and run
-        if not (_capitalised(word) or joins) or (run and word.endswith((",", ".", ":", ";"))):
-            break
-        run.insert(0, word)
-    while run and run[0].lower() in _JOINERS:
-        run.pop(0)
-    return run[-6:]
-
-
-def _leading_name(words: list[str]) -> list[str]:
-    run: list[str] = []
-    for word in words:
-        if not _capitalised(word):
-            break
-        run.append(word)
-        if word.endswith((",", ".", ":", ";")):
-            break
-    return run
-
-
-def _full_names(text: str) -> dict[str, str]:
-    """Surname (folded) → the first full name ending with it ("Timofeev" → "Ivan Timofeev");
-    titles before a name are left out ("Security Council Secretary Sergey Shoigu")."""
-    names: dict[str, str] = {}
-    for line in text.split("\n"):
-        run: list[str] = []
-        for word in [*line.split(), "."]:
-            if _capitalised(word) and _WORD.match(_bare(word)):
-                run.append(_bare(word))
-                if not word.endswith((",", ".", ":", ";", "?", "!")):
-                    continue
-            if len(run) >= 2:
-                names.setdefault(fold(run[-1]), " ".join(run[-2:]))
-            run = []
-    return names

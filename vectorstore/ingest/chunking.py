@@ -44,7 +44,9 @@ class ChunkingConfig(BaseModel):
         # v3: chunks carry who says each sentence, so older chunks are cut again on ingest.
         # v4: a sentence ends before a footnote mark ("… restored.* This latest …"); speakers:
         # not a place in an appositive, organisations whole, "X commented on …" nobody's speech.
-        return f"syntok+{self.encoding}:{self.max_tokens}/{self.overlap_tokens}:v4"
+        # v5: speakers: "he" after a sentence opening with a person, a quotation paragraph
+        # going on, names with particles ("Bill de Blasio"), a spokesperson's organisation.
+        return f"syntok+{self.encoding}:{self.max_tokens}/{self.overlap_tokens}:v5"
 
 
 @dataclass(frozen=True)
