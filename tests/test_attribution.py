@@ -109,10 +109,24 @@ NAMED = (
     "Ms Holm: Slowed, yes. Stopped, no."
 )
 
+# labels by first name, the full names given once before
+FIRST_NAMES = (
+    "People behind the site\n"
+    "Mia Holm, an engineer, and Omar Reyes, her lead, rebuilt the site.\n"
+    "How did you start?\n"
+    "Mia: With a beta that we tested for a year.\n"
+    "Omar: Then we rebuilt all of it.\n"
+    "What came next?\n"
+    "Mia: Speed, above all.\n"
+)
+
 
 @pytest.mark.parametrize(
     ("text", "sentence", "speaker"),
     [
+        (FIRST_NAMES, "Mia: With a beta", "Mia Holm"),
+        (FIRST_NAMES, "Omar: Then", "Omar Reyes"),
+        (FIRST_NAMES, "Mia: Speed", "Mia Holm"),
         (DASHED, "– Will the port", INTERVIEWER),
         (DASHED, "– What do the unions think?", INTERVIEWER),
         (DASHED, "The new quay opens", "Ana Lima"),

@@ -87,6 +87,8 @@ Who estimated the energy use? | name | Evan Sparks estimated it. | It was estima
 Which automaker faces an inquiry? | name | Tesla faces an inquiry. | The industry faces one.
 What percentage of voters are black? | share | About 60% of them are black. | Five are black.
 What share of staff are on contracts? | share | Two-thirds of them are. | 67,000 of them are.
+When will the next summit be? | date | The next one will be on May 5. | The last was on May 5.
+Where will the next summit be? | place | It will be held in Baku. | It was held in Baku.
 """
 
 
@@ -115,6 +117,7 @@ def test_a_question_wants_its_kind_of_answer(
         ("People attended the lecture in 2019.", False),  # nor does a year
         ("People attended the lecture on August 6.", False),  # nor a day of the month
         ("On 6 May people attended the lecture.", False),
+        ("Some 68 per cent of people attended the lecture.", False),  # a share of them
     ],
 )
 def test_a_number_answers_how_many_only_when_it_counts_what_is_asked(
@@ -502,3 +505,34 @@ def test_asked_who_someone_is_the_sentence_saying_it_comes_first() -> None:
     assert asked.describes_named("Lima, who heads the port, spoke.")
     assert not asked.describes_named("Lima, Dahl and Ortiz spoke.")
     assert not read_question("Who is the port director?").describes_named("Lima, the director.")
+
+
+def test_a_clause_setting_the_scene_does_not_say_what_is_asked() -> None:
+    asked = read_question("When the talks failed, how did Lima answer the unions?")
+    assert asked.expects is None  # asks how, not when
+    assert read_question("When did the talks fail?").expects == "date"
+    assert read_question("If the port closes, who pays the workers?").expects == "name"
+
+
+def test_the_reply_to_a_question_a_sentence_reports_asking_is_quoted_with_it() -> None:
+    text = (
+        "Lima spoke on the radio.\n"
+        "We asked the board what to tell the workers who would lose their jobs. "
+        "They thought that was a matter for us.\n"
+    )
+    _, citations = answer(
+        "When Lima asked the board what to tell the workers who would lose their jobs, what "
+        "did the board answer?",
+        [passage_of(text)],
+    )
+    assert [c.quote for c in citations][-1] == "They thought that was a matter for us."
+
+
+def test_asked_for_someone_by_their_role_to_another_the_answer_says_the_role() -> None:
+    question = "Who was Ana Lima's main rival in the election?"
+    asked = read_question(question)
+    assert asked.expects == "name" and asked.deed == "rival"
+    text = "Ana Lima spoke in Vigo on May 3 in the run-up to the election.\n"
+    assert answer(question, [passage_of(text)])[0] == REFUSAL
+    text += "Her main rival in the election, Tom Baker, spoke in Lugo.\n"
+    assert "Tom Baker" in answer(question, [passage_of(text)])[0]

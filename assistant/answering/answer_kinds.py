@@ -49,8 +49,11 @@ _MONEY = re.compile(
 )
 _WHEN = re.compile(r"\bwhen\b", re.I)
 _WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
-# "Who is Anne Gonzales?" asks what a named person is; "Who is the CEO of …?" asks for one.
-_WHO_IS_NAMED = re.compile(r"^\W*who (?:is|are|was|were)\b(?!\s+(?:the|a|an)\s+[a-z])", re.I)
+# "Who is Anne Gonzales?" asks what a named person is; "Who is the CEO of …?" and "Who was
+# Tsai Ing-wen's main opponent?" ask for one.
+_WHO_IS_NAMED = re.compile(
+    r"^\W*who (?:is|are|was|were)\b(?!\s+(?:the|a|an)\s+[a-z])(?![^?]*['’]s?\s+[a-z])", re.I
+)
 _WHERE = re.compile(r"\bwhere\b", re.I)
 # Numbers written as words that count: "two", "hundreds".
 _COUNT_WORDS = (
@@ -108,6 +111,7 @@ _COUNT = re.compile(rf"(?:\d[\d,.]*(?:[-–]\d[\d,.]*)?|{_COUNT_WORDS})(?:-[^\W\
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
 _YEAR = re.compile(r"(?:1[89]|20)\d\ds?")
 _EDGES = "\"'“”‘’«»()[],;:.!?"
+_PERCENTAGE = re.compile(r"\S+\s+(?:per\s?cent|percent|percentage points?)\b", re.I)
 # How many words after a number may say what it counts ("24 burials each day").
 _COUNTED_WORDS = 3
 
@@ -117,14 +121,17 @@ def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
     is not followed by a plural noun (a figure, a unit: "80TB", "54%", "13 member carriers"),
     or one of the words after it is the question's ("24 burials each day"). "Two lawmakers
     from the AfD invited him" counts lawmakers, not how many people attended, and a
-    "two-hour lecture" hours; an ordinal ("Wikipedia's 19th birthday"), a year ("in 2017",
-    "the 1990s") or a day of a month ("on August 6") counts nothing."""
+    "two-hour lecture" hours; "68 per cent of people" is a share of them; an ordinal
+    ("Wikipedia's 19th birthday"), a year ("in 2017", "the 1990s") or a day of a month ("on
+    August 6") counts nothing."""
     tokens = [token.strip(_EDGES) for token in text.split()]
     for i, token in enumerate(tokens):
         if not _counting(tokens, i):
             continue
         following = tokens[i + 1 : i + 1 + _COUNTED_WORDS]
         unit = token.partition("-")[2]  # "two-hour" counts hours, whatever follows
+        if _PERCENTAGE.match(" ".join([token, *following])):
+            continue  # "68 per cent of people" is a share of them, not how many
         if unit[:1].isalpha():
             if asks_about(unit):
                 return True
@@ -215,6 +222,42 @@ def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool
     return bool((_CALENDAR if kind == "calendar" else _DATE).search(dates))
 
 
+# A clause before the question itself: "When the government asked NPHET what to tell …, how
+# did the team answer?" asks how, not when.
+_LEADING_CLAUSE = re.compile(
+    r"^\W*(?:when|if|after|before|while|as|once|since|although|though|because|given)\b[^,?]*,"
+    r"\s*(?=(?:how|what|who|whom|whose|which|where|when|why|did|does|do|is|are|was|were|will"
+    r"|would|can|could|has|have|had|should)\b)",
+    re.I,
+)
+
+
+# A question about what is still to come ("When will the next meeting take place?") and a
+# sentence that speaks of something to come ("will be held", "is scheduled for", "next").
+_ASKS_FUTURE = re.compile(r"\b(?:will|shall|next|upcoming|going to)\b", re.I)
+_TELLS_FUTURE = re.compile(
+    r"\b(?:will|shall|would|next|upcoming|forthcoming|coming|scheduled|planned|plans?|set to|due"
+    r"|expected|is to|are to|going to|later this|to be held|to take place)\b|\bwon[’']t\b|'ll\b",
+    re.I,
+)
+
+
+def asks_future(question: str) -> bool:
+    return bool(_ASKS_FUTURE.search(question))
+
+
+def tells_future(text: str) -> bool:
+    """Whether a text speaks of something to come: a past event ("was approved at the
+    meeting in Tehran in October 2023") does not say when the next one is."""
+    return bool(_TELLS_FUTURE.search(text))
+
+
+def main_clause(question: str) -> str:
+    """The question without a clause that sets its scene before a comma: the part that says
+    what kind of answer is wanted."""
+    return _LEADING_CLAUSE.sub("", question, count=1)
+
+
 def expected_kind(question: str, kind: list[str]) -> Kind | None:
     kind_set = set(kind)
     asked_for = _WHAT_IS_THE.search(question)
@@ -293,11 +336,21 @@ _WHO_DEED = re.compile(
 )
 
 
+# "Who was Tsai Ing-wen's main opponent?": the role after the possessive.
+_WHOSE_ROLE = re.compile(
+    r"^\W*who\s+(?:is|was|are|were)\s+[^?]*?['’]s?\s+(?:(?:main|chief|top|new|former|closest)"
+    r"\s+)?(?P<word>[a-z]+)",
+    re.I,
+)
+
+
 def asked_deed(question: str) -> str | None:
     """The deed or role a question asks who has ("founded" in "Who founded the Crew?", "CEO"
-    in "Who is the CEO of …?"); None when an auxiliary comes first ("Who will …", "Who is
-    Jo Grady?" asks what she is)."""
+    in "Who is the CEO of …?", "opponent" in "Who was Tsai's main opponent?"); None when an
+    auxiliary comes first ("Who will …", "Who is Jo Grady?" asks what she is)."""
     found = _WHO_DEED.match(question)
+    if found and (found["word"].lower() in ("is", "was", "are", "were") or found["word"].istitle()):
+        found = _WHOSE_ROLE.match(question) or found  # a name, then whose role is asked
     if not found or found["word"].lower() in STOPWORDS:
         return None
     return found["word"]

@@ -4,12 +4,13 @@ Each sentence of the retrieved passages is scored against the question (`scoring
 qualifies only when it holds enough of the question's subject and the kind of thing asked for
 (`candidate`). When none does, the articles do not answer and the assistant says so instead of
 quoting something near. The sentences quoted are few, each once, in article order: the best,
-a sentence that goes on about it, the sentence a figure completes, and, asked what X thinks,
-X's other words on it.
+a sentence that goes on about it, the sentence a figure completes, the reply to a question it
+reports asking, and, asked what X thinks, X's other words on it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
@@ -78,7 +79,8 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
         if candidate.score < best - SCORE_MARGIN:
             break
         leads = _lead_in(candidate, candidates) if candidate.completes else []
-        for sentence in (*leads, candidate, *_continuation(candidate, qualified)):
+        replies = _reply(candidate, candidates)
+        for sentence in (*leads, candidate, *replies, *_continuation(candidate, qualified)):
             if len(chosen) < MAX_SENTENCES:
                 chosen.setdefault(_key(sentence), sentence)
     for sentence in _own_view(candidates, best, min_support):
@@ -111,6 +113,23 @@ def _own_view(candidates: Sequence[Candidate], best: float, min_support: float) 
 def _lead_in(sentence: Candidate, candidates: Sequence[Candidate]) -> list[Candidate]:
     """The sentence right before one that completes it (`completes`): the answer's subject."""
     return [c for c in candidates if adjacent(c, sentence)][-1:]
+
+
+# A sentence that reports a question put to someone: "We asked them what do we say to …".
+_ASKING = re.compile(
+    r"\b(?:asked|ask|asking|wondered|questioned)\b(?:\s+[\w'’]+){0,3}?\s+"
+    r"(?:what|whether|if|how|why|when|where|who|which)\b",
+    re.IGNORECASE,
+)
+
+
+def _reply(sentence: Candidate, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The sentence right after one that reports asking a question, in its paragraph: the
+    answer given ("We asked them what do we say to the 400,000 people who would lose their
+    jobs." "They thought that was a political matter for us.")."""
+    if not _ASKING.search(text_of(sentence.passage, sentence.start, sentence.end)):
+        return []
+    return [c for c in candidates if adjacent(sentence, c) and not c.by_other][:1]
 
 
 def _continuation(sentence: Candidate, qualified: Sequence[Candidate]) -> list[Candidate]:

@@ -29,13 +29,16 @@ from assistant.answering.answer_kinds import (
     Kind,
     asked_deed,
     asked_group,
+    asks_future,
     asks_identity,
     counts_asked,
     describes,
     expected_kind,
     holds_kind,
     instances,
+    main_clause,
     says_where,
+    tells_future,
 )
 from assistant.answering.names import (
     MIN_SHARED_STEM,
@@ -96,6 +99,8 @@ class Question:
     group: frozenset[str] = frozenset()  # "among white voters": the answer speaks of them
     deed: str | None = None  # "Who founded …": the answer must say "found" (or "founder")
     identity: bool = False  # asks what a named one is: "Who is Kalugin?"
+    # asks when or where something still to come happens: the answer speaks of it as to come
+    future: bool = False
     # the years and ordinals it names ("the 149th show"), by kind
     instances: tuple[tuple[str, frozenset[str]], ...] = ()
 
@@ -126,6 +131,8 @@ class Question:
         if not all(_matches(term, text_terms(text)) for term in self.group):
             return False
         if self.expects in ("name", "place"):
+            if self.expects == "place" and self.future and not tells_future(text):
+                return False
             new = set(name_terms(text)) - self.names - self.kind_terms
             return bool(new - (opening_terms(text) & lower_case_terms(surroundings)))
         if self.expects is None:
@@ -133,6 +140,8 @@ class Question:
         if self.expects in ("number", "share", "money") and self._with_others(text):
             return False
         if self.counts and not counts_asked(text, self._mentions):
+            return False
+        if self.future and not tells_future(text):
             return False
         return holds_kind(self.expects, text, self._asks_about)
 
@@ -184,25 +193,28 @@ _AUDIENCE = re.compile(
 def read_question(question: str) -> Question:
     """What a question asks: its terms, its names, the kind of answer it wants."""
     names = frozenset(name_terms(question))
-    kind = _kind_words(question, names)
+    asking = main_clause(question)
+    kind = _kind_words(asking, names)
     audience = [found[1] for found in _AUDIENCE.finditer(question)]
     kind_terms = frozenset(canonical(t) for t in terms(" ".join(kind + audience)))
     framing = set(terms(" ".join(FRAMING)))
     question_terms = tuple(dict.fromkeys(canonical(t) for t in terms(question) if t not in framing))
     spelled_out = tuple((acronym, frozenset(parts)) for acronym, parts in spelled_names(question))
+    expects = expected_kind(asking, kind)
     return Question(
         terms=question_terms,
         names=names,
         kind_terms=kind_terms,
-        expects=expected_kind(question, kind),
+        expects=expects,
         spelled_out=spelled_out,
         acronyms=frozenset(abbreviations(question)) & frozenset(question_terms),
         full_names=tuple(full_names(question)),
-        counts=bool(_HOW_MANY.search(question)),
+        counts=bool(_HOW_MANY.search(asking)),
         group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
-        deed=next((t for t in question_terms if t in text_terms(asked_deed(question) or "")), None),
+        deed=next((t for t in question_terms if t in text_terms(asked_deed(asking) or "")), None),
         instances=tuple((kind, frozenset(found)) for kind, found in instances(question).items()),
-        identity=asks_identity(question),
+        identity=asks_identity(asking),
+        future=expects in ("date", "calendar", "place") and asks_future(asking),
     )
 
 

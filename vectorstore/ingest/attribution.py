@@ -290,6 +290,16 @@ class _Reader:
             return self.names[key]
         return person_name(run) if len(run) >= 2 else None
 
+    def label(self, words: list[str]) -> str | None:
+        """The speaker an interview's label names: a name, or a first name the article gives
+        in full elsewhere ("Marissa:" for Marissa Halpert), when only one full name has it."""
+        who = self.name(words)
+        if who or len(words) != 1:
+            return who
+        first = fold(bare(words[0]))
+        matches = {full for full in self.names.values() if fold(full.split()[0]) == first}
+        return matches.pop() if len(matches) == 1 else None
+
     def first_full_name(self, text: str) -> str | None:
         return next(iter(full_names(text).values()), None)
 

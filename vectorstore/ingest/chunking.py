@@ -45,7 +45,8 @@ class ChunkingConfig(BaseModel):
         # v4: a sentence ends before a footnote mark ("… restored.* This latest …"); speakers:
         # not a place in an appositive, organisations whole, "X commented on …" nobody's speech.
         # v5: speakers: "he" after a sentence opening with a person, a quotation paragraph
-        # going on, names with particles ("Bill de Blasio"), a spokesperson's organisation.
+        # going on, names with particles ("Bill de Blasio"), a spokesperson's organisation, an
+        # interview label by first name ("Marissa:").
         return f"syntok+{self.encoding}:{self.max_tokens}/{self.overlap_tokens}:v5"
 
 

@@ -35,6 +35,8 @@ class Names(Protocol):
 
     def name(self, words: list[str]) -> str | None: ...
 
+    def label(self, words: list[str]) -> str | None: ...
+
     def reported(self, sentence: str, topic_too: bool = False) -> str | None: ...
 
     def first_full_name(self, text: str) -> str | None: ...
@@ -115,7 +117,7 @@ def interview_roles(text: str, sentences: list[Span], reader: Names) -> dict[int
             speaker = INTERVIEWER
         elif number in labelled:
             label = _LABEL.match(text, line.start)
-            speaker = reader.name(label.group(1).split()) if label else None
+            speaker = reader.label(label.group(1).split()) if label else None
             speaker = speaker or INTERVIEWER
         elif kind in ("answer", "prose", "bare question"):
             speaker = interviewee if speaker else None
