@@ -39,6 +39,10 @@ def answer(question: str, passages: list[Passage]) -> tuple[str, list[Citation]]
             "Armenia suspended its membership in the Collective Security Treaty Organization.",
         ),
         ("Did the Collective Security Treaty Organization meet?", "The CSTO did not meet."),
+        # a place and its people's adjective, regular or not
+        ("Which Armenian proposals were discussed?", "Armenia's proposals were discussed."),
+        ("Was Japan's plan discussed?", "The Japanese plan was discussed."),
+        ("Which Greek island was hit?", "An island of Greece was hit."),
         # a country's new name for its old one; case and diacritics folded
         ("Is Türkiye a member of NATO?", "Turkey and Greece are both NATO members."),
         ("What did Babaoğlu say?", "BABAOGLU spoke of peace."),
@@ -87,6 +91,7 @@ Who estimated the energy use? | name | Evan Sparks estimated it. | It was estima
 Which automaker faces an inquiry? | name | Tesla faces an inquiry. | The industry faces one.
 What percentage of voters are black? | share | About 60% of them are black. | Five are black.
 What share of staff are on contracts? | share | Two-thirds of them are. | 67,000 of them are.
+What percentage would pay, even at the cost of jobs? | share | 60% would. | They would pay $5.
 When will the next summit be? | date | The next one will be on May 5. | The last was on May 5.
 Where will the next summit be? | place | It will be held in Baku. | It was held in Baku.
 """
@@ -536,3 +541,33 @@ def test_asked_for_someone_by_their_role_to_another_the_answer_says_the_role() -
     assert answer(question, [passage_of(text)])[0] == REFUSAL
     text += "Her main rival in the election, Tom Baker, spoke in Lugo.\n"
     assert "Tom Baker" in answer(question, [passage_of(text)])[0]
+
+
+def test_a_place_is_not_a_name_that_merely_starts_like_it() -> None:
+    asked = read_question("Is Austria a member?")
+    assert "austria" not in asked.found("Australian members met.")
+    assert "georgia" not in read_question("Did Georgia agree?").found("George agreed.")
+
+
+@pytest.mark.parametrize(
+    ("question", "deed"),
+    [
+        ("Who is going to chair the new coalition?", "chair"),
+        ("Who will lead the talks?", "lead"),
+        ("Who will be the next president?", None),
+    ],
+)
+def test_asked_who_will_do_something_the_answer_says_that_deed(
+    question: str, deed: str | None
+) -> None:
+    assert read_question(question).deed == deed
+
+
+def test_what_someone_recalls_is_what_they_said() -> None:
+    text = (
+        "– What of Europe?\n"
+        "– As Lima recalled, General Ortiz said that a European fleet should be built.\n"
+    )
+    question = "Which general does Lima recall calling for a European fleet?"
+    assert "recal" not in read_question(question).terms  # frames the question like "say"
+    assert "Ortiz" in answer(question, [passage_of(text)])[0]

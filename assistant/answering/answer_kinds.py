@@ -42,6 +42,8 @@ _HOW_NUMBER = re.compile(r"\bhow (?:many|much|large|big|old|long|far|high|fast|o
 _PRICE = re.compile(
     r"\b(?:cost|costs|price|prices|priced|pay|paid|fee|fees|spend|spent|worth)\b", re.I
 )
+# "at the cost of some trade deals" is no price
+_AT_THE_COST = re.compile(r"\bat (?:the|a|any) cost\b", re.I)
 _MONEY = re.compile(
     r"[$€£¥₽]\s?\d|\d\s?(?:[$€£¥₽]|dollars?|euros?|pounds?|rubles?|roubles?|yuan|yen|cents?"
     r"|pence|usd|eur|gbp)\b|\b(?:free of charge|for free)\b",
@@ -264,10 +266,10 @@ def expected_kind(question: str, kind: list[str]) -> Kind | None:
     if asked_for:  # up to "of", "for", "in": "the population of Georgia" asks for a population
         head = re.split(r"\b(?:of|for|in|on|at|by|with|from|to|among|between)\b", asked_for[1])[0]
         kind_set |= set(words(head))
-    if _PRICE.search(question):
-        return "money"
     if kind_set & _SHARE_KINDS and not _HOW_NUMBER.search(question):
-        return "share"
+        return "share"  # "what percentage said …, even at the cost of trade deals?"
+    if _PRICE.search(_AT_THE_COST.sub("", question)):
+        return "money"
     if _HOW_NUMBER.search(question) or kind_set & _NUMBER_KINDS:
         return "number"
     if kind_set & _CALENDAR_KINDS:
@@ -344,13 +346,22 @@ _WHOSE_ROLE = re.compile(
 )
 
 
+# "Who is going to chair …", "Who will lead …": the deed is the verb after the future.
+_WHO_WILL = re.compile(
+    r"^\W*who\s+(?:(?:is|are|was|were)\s+going\s+to|will|would|shall)\s+(?P<word>[^\W\d_]+)",
+    re.I,
+)
+
+
 def asked_deed(question: str) -> str | None:
     """The deed or role a question asks who has ("founded" in "Who founded the Crew?", "CEO"
-    in "Who is the CEO of …?", "opponent" in "Who was Tsai's main opponent?"); None when an
-    auxiliary comes first ("Who will …", "Who is Jo Grady?" asks what she is)."""
+    in "Who is the CEO of …?", "opponent" in "Who was Tsai's main opponent?", "chair" in "Who
+    is going to chair …?"); None when no deed follows ("Who will be …", "Who is Jo Grady?"
+    asks what she is)."""
     found = _WHO_DEED.match(question)
     if found and (found["word"].lower() in ("is", "was", "are", "were") or found["word"].istitle()):
         found = _WHOSE_ROLE.match(question) or found  # a name, then whose role is asked
+    found = _WHO_WILL.match(question) or found
     if not found or found["word"].lower() in STOPWORDS:
         return None
     return found["word"]

@@ -53,6 +53,7 @@ from assistant.answering.names import (
     name_terms,
     opening_terms,
     opens_sentence,
+    same_place,
     short_references,
     spelled_names,
     text_terms,
@@ -70,7 +71,8 @@ FRAMING = frozenset(
     criticised criticize criticizes criticized praise praised condemn condemned welcome welcomed
     deny denied urge urged argue argued insist insisted suggest suggested acknowledge
     acknowledged admit admitted assess assessed evaluate evaluated consider considers considered
-    regard regards regarded see sees saw""".split()  # noqa: SIM905 -- a word list reads better as text
+    regard regards regarded see sees saw recall recalls recalled describe describes described
+    characterise characterises characterised characterize characterizes characterized""".split()  # noqa: SIM905 -- a word list reads better as text
 )
 # Question words after which the next words name the kind of answer ("which outlet").
 _WH = frozenset({"what", "which"})
@@ -106,12 +108,14 @@ class Question:
 
     def found(self, text: str, surroundings: str = "") -> set[str]:
         """The question's terms a text holds, by any of their forms. A name counts only where
-        it is written as one (capitalised: "Powers" is not "power"); a full name's last word
+        it is written as one (capitalised: "Powers" is not "power"), a place as its people's
+        adjective too ("Armenian" for "Armenia's", "Greek" for Greece); a full name's last word
         alone counts as the full name where `surroundings` (its article) spell it out."""
         present = text_terms(text)
         named = set(name_terms(text))
         hits = {t for t in self.terms if t not in self.names and _matches(t, present)}
         hits |= self.names & named
+        hits |= {n for n in self.names - hits if any(same_place(n, t) for t in named)}
         hits |= short_references(self.full_names, text, surroundings)
         if surroundings and self.names:
             hits |= self.names & described_names(text, surroundings)

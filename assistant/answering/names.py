@@ -20,6 +20,33 @@ COUNTRY_RENAMES = {
     "belarus": "byelorussia",
 }
 
+# Demonyms that do not end a place's name: "Greek" for Greece. The rest are found by their
+# endings ("Armenian" for Armenia, "Japanese" for Japan, "Italian" for Italy).
+IRREGULAR_DEMONYMS = {
+    "greek": "greece",
+    "french": "france",
+    "german": "germany",
+    "dutch": "netherlands",
+    "british": "britain",
+    "spanish": "spain",
+    "swiss": "switzerland",
+    "welsh": "wales",
+    "scottish": "scotland",
+    "irish": "ireland",
+    "english": "england",
+    "polish": "poland",
+    "finnish": "finland",
+    "danish": "denmark",
+    "swedish": "sweden",
+    "filipino": "philippines",
+    "thai": "thailand",
+}
+# Stem endings: a place's ("Armenia", "Italy" → "itali", "Greece" → "greec") and its
+# demonym's ("Armenian", "Italian", "Chinese" → "chines", "Azerbaijani").
+_PLACE_ENDINGS = frozenset({"", "a", "e", "i", "o", "y", "ey"})
+_DEMONYM_ENDINGS = frozenset({"n", "an", "ian", "ean", "i", "es", "ese", "ish"})
+_DEMONYM_STEM = 4  # the least they share: "iran" in "Iranian"
+
 # A capitalised word, or a short word that may join the words of one name ("Bank of England").
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
 _JOINERS = frozenset({"of", "and", "for", "the", "on", "de", "&"})
@@ -203,3 +230,32 @@ def _acronyms(run: list[str]) -> Iterable[tuple[str, set[str]]]:
             part = run[start:end]
             acronym = fold("".join(word[0] for word in part))
             yield acronym, {canonical(t) for t in terms(" ".join(part))}
+
+
+def same_place(one: str, other: str) -> bool:
+    """Whether two name stems are a place and its people's adjective, either way round:
+    "armenia" and "armenian", "japan" and "japanes", "greec" and "greek"."""
+    return _place_and_demonym(one, other) or _place_and_demonym(other, one)
+
+
+def _place_and_demonym(place: str, demonym: str) -> bool:
+    if _irregular_demonyms().get(demonym) == place:
+        return True
+    shared = len(_common_prefix(place, demonym))
+    return (
+        shared >= _DEMONYM_STEM
+        and place[shared:] in _PLACE_ENDINGS
+        and demonym[shared:] in _DEMONYM_ENDINGS
+    )
+
+
+def _common_prefix(one: str, other: str) -> str:
+    end = 0
+    while end < min(len(one), len(other)) and one[end] == other[end]:
+        end += 1
+    return one[:end]
+
+
+@lru_cache(maxsize=1)
+def _irregular_demonyms() -> dict[str, str]:
+    return {terms(demonym)[0]: terms(place)[0] for demonym, place in IRREGULAR_DEMONYMS.items()}

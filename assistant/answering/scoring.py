@@ -41,7 +41,8 @@ NAME_WEIGHT = 2.0
 _ASKS_WHAT_SAID = re.compile(
     r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
     r"emphasi\w*|according|view|opinion|assess\w*|describ\w*|consider\w*|criticis\w*|"
-    r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance)\b",
+    r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance|recall\w*|"
+    r"characteri[sz]\w*)\b",
     re.IGNORECASE,
 )
 
