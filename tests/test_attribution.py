@@ -311,6 +311,12 @@ def test_appositives_organisations_and_reports_of_speaking(
             '"We are ready',
             "Harbour Authority",
         ),
+        # "responded" is a verb of speaking
+        (
+            "Tom Baker said no.\nMr Lima responded: “We are ready, as always.”",
+            "Mr Lima",
+            "Mr Lima",
+        ),
         # a colon before a quotation names its speaker, not the sentence after it
         (
             "Tom Baker said no.\nA spokesperson for the Harbour Authority urged calm, saying: "

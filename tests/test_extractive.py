@@ -571,3 +571,8 @@ def test_what_someone_recalls_is_what_they_said() -> None:
     question = "Which general does Lima recall calling for a European fleet?"
     assert "recal" not in read_question(question).terms  # frames the question like "say"
     assert "Ortiz" in answer(question, [passage_of(text)])[0]
+
+
+def test_a_price_word_inside_an_adjective_asks_no_price() -> None:
+    assert read_question("What has relying on low-paid staff become?").expects is None
+    assert read_question("How much did the low-cost flights cost?").expects == "money"

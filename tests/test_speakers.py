@@ -254,3 +254,40 @@ def test_a_person_quoted_in_a_story_speaks_to_what_its_headline_says() -> None:
         "What did Jeff Miller think of the harbour fees?", [found], lambda _: 1.0, fake_embed
     )
     assert answer_extractively(candidates, 0.5)[1] == []
+
+
+def test_asked_what_someone_said_by_what_the_article_calls_them() -> None:
+    intro = (
+        "Ana Lima, the Labour MP for Vigo Central, backed the report on Monday. "
+        "The report runs to 90 pages. It was written by a team of six. "
+    )
+    quote = "“Cheap contracts for dockers have become a business model for ports,” Lima said. "
+    other = "“Dockers and ports are doing well,” said Bo Dahl, a spokesman for the dockers."
+    text = intro + quote + other
+    found = passage(text, spans_of(text, (quote.strip(), "Ana Lima"), (other, "Bo Dahl")))
+    candidates = score_sentences(
+        "According to the Vigo Central MP, what have cheap contracts become at ports?",
+        [found],
+        lambda _: 1.0,
+        fake_embed,
+    )
+    # the MP's words answer, though they do not say "Vigo Central" again
+    assert [c.quote for c in answer_extractively(candidates, 0.5)[1]] == [quote.strip()]
+    # a spokeswoman is a spokesman's role: the question picks out Dahl, not Lima
+    candidates = score_sentences(
+        "What did the spokeswoman for the dockers say about ports?",
+        [found],
+        lambda _: 1.0,
+        fake_embed,
+    )
+    assert {c.speaker for c in answer_extractively(candidates, 0.5)[1]} == {"Bo Dahl"}
+
+
+def test_a_question_names_an_organisation_speaking_only_whole() -> None:
+    from assistant.answering.asked_speakers import asked_speakers
+    from assistant.answering.matching import read_question
+
+    question = "What did the Wilson County school system say about cameras?"
+    asked = read_question(question)
+    assert asked_speakers(question, asked, ["Broward County"], []).names == frozenset()
+    assert asked_speakers(question, asked, ["Wilson County"], []).names == {"Wilson County"}

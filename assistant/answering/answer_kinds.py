@@ -39,8 +39,9 @@ _NUMBER_KINDS = frozenset(
 _WHAT_IS_THE = re.compile(r"\bwhat (?:is|was|are|were|will be) the ([^?]*)", re.I)
 _HOW_NUMBER = re.compile(r"\bhow (?:many|much|large|big|old|long|far|high|fast|often)\b", re.I)
 # A question about what something costs wants an amount of money.
-_PRICE = re.compile(
-    r"\b(?:cost|costs|price|prices|priced|pay|paid|fee|fees|spend|spent|worth)\b", re.I
+_PRICE = re.compile(  # not inside an adjective: "low-paid staff", "low-cost flights"
+    r"(?<!-)\b(?:cost|costs|price|prices|priced|pay|paid|fee|fees|spend|spent|worth)\b(?!-)",
+    re.I,
 )
 # "at the cost of some trade deals" is no price
 _AT_THE_COST = re.compile(r"\bat (?:the|a|any) cost\b", re.I)

@@ -189,7 +189,8 @@ class Question:
 # Whom something was said to ("What did Harry tell Oprah about …", "told reporters"): the
 # occasion, not the subject; the sentence quoting it rarely names them.
 _AUDIENCE = re.compile(
-    r"\b(?:tell|tells|told|telling|(?:say|says|said|saying)\s+to)\s+"
+    r"\b(?:tell|tells|told|telling|(?:say|says|said|saying|complaint|complaints|letter|reply|"
+    r"answer|message|comments?|remarks?)\s+to)\s+"
     r"((?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’.-]*|reporters|journalists)\b"
 )
 

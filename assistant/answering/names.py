@@ -47,6 +47,16 @@ _PLACE_ENDINGS = frozenset({"", "a", "e", "i", "o", "y", "ey"})
 _DEMONYM_ENDINGS = frozenset({"n", "an", "ian", "ean", "i", "es", "ese", "ish"})
 _DEMONYM_STEM = 4  # the least they share: "iran" in "Iranian"
 
+# Roles named by who holds them; stems (see `canonical`).
+_ROLES = {
+    "spokeswoman": "spokesperson",
+    "spokesman": "spokesperson",
+    "chairwoman": "chair",
+    "chairman": "chair",
+    "chairperson": "chair",
+    "congresswoman": "congressman",
+}
+
 # A capitalised word, or a short word that may join the words of one name ("Bank of England").
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*", re.UNICODE)
 _JOINERS = frozenset({"of", "and", "for", "the", "on", "de", "&"})
@@ -88,8 +98,10 @@ def opens_sentence(text: str, start: int) -> bool:
 
 
 def canonical(term: str) -> str:
-    """One spelling for a stem: a country's current name, American -ize for British -ise."""
+    """One spelling for a stem: a country's current name, American -ize for British -ise,
+    one word for a role whatever the holder ("spokeswoman" and "spokesman": spokesperson)."""
     term = _renames().get(term, term)
+    term = _ROLES.get(term, term)
     if len(term) >= MIN_SHARED_STEM and term.endswith(("is", "ys")):
         return term[:-1] + "z"
     return term

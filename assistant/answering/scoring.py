@@ -26,25 +26,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from assistant.answering.asked_speakers import asked_speakers
 from assistant.answering.candidate import Candidate, adjacent, text_of
 from assistant.answering.matching import Question, read_question, with_names_written
 from assistant.answering.names import canonical
 from assistant.answering.sentences import quotable_sentences
-from vectorstore.ingest.attribution import INTERVIEWER
 from vectorstore.ingest.text import terms, words
 from vectorstore.search.retrieval import Passage
 
 # Names (capitalised words: Georgia, SCO, Kalugin) are the subject of a question; a sentence
 # about "the population of Azerbaijan" does not answer "the population of Georgia".
 NAME_WEIGHT = 2.0
-# A question about what someone says or thinks ("what did X say", "according to X").
-_ASKS_WHAT_SAID = re.compile(
-    r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
-    r"emphasi\w*|according|view|opinion|assess\w*|describ\w*|consider\w*|criticis\w*|"
-    r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance|recall\w*|"
-    r"characteri[sz]\w*)\b",
-    re.IGNORECASE,
-)
 
 Embed = Callable[[list[str]], list[list[float]]]
 Idf = Callable[[str], float]
@@ -63,13 +55,18 @@ def score_sentences(
     topic = {t: w for t, w in weights.items() if t not in names}
     named = {t: w for t, w in weights.items() if t in names}
     speakers = [s.passage.speaker(s.start, s.end) for s in sentences]
-    asked_who = asked_speakers(question, speakers)
+    asked_who = asked_speakers(question, asked, speakers, passages)
     candidates = []
     for sentence, similarity, speaker in zip(sentences, similarities, speakers, strict=True):
         passage, text = sentence.passage, sentence.text
-        by_asked = speaker in asked_who
-        # X's own words are about X: X's name counts as found, the rest of the subject not
-        own = asked.found(speaker, passage.text) if by_asked and speaker else set()
+        by_asked = speaker in asked_who.names
+        # X's own words are about X: X's name (or the question's words for X) counts as
+        # found, the rest of the subject not
+        own = (
+            asked.found(speaker, passage.text) | asked_who.describing
+            if by_asked and speaker
+            else set()
+        )
         found = asked.found(text, passage.text) | own
         # A name the title, the outlet ("the Atlantic writer") or the sentences just before
         # give is the sentence's subject too; so are their other terms when the sentence
@@ -102,9 +99,9 @@ def score_sentences(
                 by_asked=by_asked,
                 # asked what X said, a sentence nobody is named as saying is not X's either,
                 # unless it reports X speaking ("Meadows' office declined to comment")
-                by_other=bool(asked_who)
+                by_other=bool(asked_who.names)
                 and not by_asked
-                and not (speaker is None and reports_speech_of(asked_who, text, found)),
+                and not (speaker is None and reports_speech_of(asked_who.names, text, found)),
                 holds=frozenset(found | context),
                 states=frozenset(found),
                 says_where=asked.says_where(text),
@@ -197,22 +194,13 @@ _SPEECH_VERB = re.compile(
 )
 
 
-def reports_speech_of(asked_who: set[str], text: str, found: set[str]) -> bool:
+def reports_speech_of(asked_who: frozenset[str], text: str, found: set[str]) -> bool:
     """Whether a sentence nobody is named as saying reports one of the asked speakers
     speaking: it names them and holds a verb of speaking ("Through a spokesperson, Meadows'
     congressional office declined to comment"). "Shoigu came to Azerbaijan from Iran" does
     not."""
     named = {canonical(t) for who in asked_who for t in terms(who)} & found
     return bool(named) and bool(_SPEECH_VERB.search(text))
-
-
-def asked_speakers(question: str, speakers: Sequence[str | None]) -> set[str]:
-    """The speakers a question asks what they said, thought or claimed ("what did Shoigu
-    say": Sergey Shoigu); empty for other questions."""
-    if not _ASKS_WHAT_SAID.search(question):
-        return set()
-    asked = set(terms(question))
-    return {who for who in speakers if who and who != INTERVIEWER and asked & set(terms(who))}
 
 
 def _without(weights: dict[str, float], dropped: set[str]) -> dict[str, float]:

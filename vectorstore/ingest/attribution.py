@@ -40,7 +40,8 @@ _VERBS = """said says say stated states noted notes stressed stresses added adds
     remarked remarks underlined underlines asserted asserts declared declares announced
     announces replied replies answered answers admitted admits recalled recalls wrote writes
     cited cites considers considered suggested suggests predicted predicts disclosed
-    discloses urged urges observed observes agreed agrees disagreed disagrees spoke""".split()  # noqa: SIM905 -- a word list reads better as text
+    discloses urged urges observed observes agreed agrees disagreed disagrees spoke responded
+    responds""".split()  # noqa: SIM905 -- a word list reads better as text
 _VERB = re.compile(r"\b(?:" + "|".join(_VERBS) + r")\b")
 # A verb of speaking followed by what was spoken about, not what was said ("commented on").
 _TOPIC_VERBS = frozenset("commented comments remarked remarks spoke".split())  # noqa: SIM905

@@ -1,0 +1,99 @@
+"""Whom a question asks what they said, thought or claimed: by name ("what did Shoigu say":
+Sergey Shoigu) or by what the articles call them ("According to the Newcastle Central MP, …"
+for "Chi Onwurah, the Labour MP for Newcastle Central, said …"; "the former chief whip's
+complaint" for "Former chief whip Mark Harper told him …").
+
+A speaker is asked by description when the words the articles put around their name (the
+title before it, the apposition after it) hold two or more of the question's terms, and more
+than any other speaker's do. The question's words from the first of those terms to the last
+("the spokeswoman for the Wilson County school system") then say who speaks, not what about:
+the speaker's sentences need not repeat them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answering.matching import Question
+from assistant.answering.names import canonical
+from vectorstore.ingest.attribution import INTERVIEWER
+from vectorstore.ingest.name_runs import organisation
+from vectorstore.ingest.text import terms
+from vectorstore.search.retrieval import Passage
+
+# A question about what someone says or thinks ("what did X say", "according to X").
+ASKS_WHAT_SAID = re.compile(
+    r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
+    r"emphasi\w*|according|view|opinion|assess\w*|describ\w*|consider\w*|criticis\w*|"
+    r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance|recall\w*|"
+    r"characteri[sz]\w*|complain|complains|complained)\b",
+    re.IGNORECASE,
+)
+# The least number of the question's terms a description must hold to pick out its speaker.
+MIN_DESCRIBED_TERMS = 2
+# A title before a name, within its clause: "Former chief whip Mark Harper".
+_TITLE_BEFORE = re.compile(r"(?:^|[.,;:!?\"“”(])\s*([^.,;:!?\"“”()]{0,80})$")
+# An apposition after a name: ", the Labour MP for Newcastle Central,".
+_APPOSITION_AFTER = re.compile(r"^\s*,\s*([^,.;:!?\"“”()]{1,100})")
+
+
+@dataclass(frozen=True)
+class AskedSpeakers:
+    """The speakers a question asks about, and the question's terms that only say who they
+    are (empty when it names them)."""
+
+    names: frozenset[str] = frozenset()
+    describing: frozenset[str] = frozenset()
+
+
+def asked_speakers(
+    question: str, asked: Question, speakers: Sequence[str | None], passages: Sequence[Passage]
+) -> AskedSpeakers:
+    """The speakers `question` asks what they said: those it names, else the one the
+    articles describe in its words; nobody for a question about something else."""
+    if not ASKS_WHAT_SAID.search(question):
+        return AskedSpeakers()
+    people = {who for who in speakers if who and who != INTERVIEWER}
+    # whom it is said to ("told Oprah", "complaint to Matt Hancock") is not who speaks
+    question_terms = {canonical(t) for t in terms(question)} - asked.kind_terms
+    named = {who for who in people if _names(question_terms, who)}
+    if named:
+        return AskedSpeakers(frozenset(named))
+    held = {who: asked.found(description(who, passages)) & set(asked.terms) for who in people}
+    most = max((len(found) for found in held.values()), default=0)
+    if most < MIN_DESCRIBED_TERMS:
+        return AskedSpeakers()
+    chosen = {who for who, found in held.items() if len(found) == most}
+    matched = set().union(*(held[who] for who in chosen))
+    return AskedSpeakers(frozenset(chosen), frozenset(_span_terms(question, matched)))
+
+
+def _names(question_terms: set[str], speaker: str) -> bool:
+    """Whether a question names a speaker: a person by any of their names, an organisation
+    whole ("Wilson County" is not "Broward County")."""
+    parts = {canonical(t) for t in terms(speaker)}
+    return parts <= question_terms if organisation(speaker) else bool(parts & question_terms)
+
+
+def description(speaker: str, passages: Sequence[Passage]) -> str:
+    """What the passages call a speaker: the words before each mention of their surname in
+    its clause, and the apposition right after it."""
+    surname = speaker.split()[-1]
+    found = []
+    for passage in passages:
+        for mention in re.finditer(rf"\b{re.escape(surname)}\b", passage.text):
+            before = _TITLE_BEFORE.search(
+                passage.text[max(0, mention.start() - 80) : mention.start()]
+            )
+            after = _APPOSITION_AFTER.match(passage.text[mention.end() :])
+            found += [before[1] if before else "", after[1] if after else ""]
+    return "\n".join(found)
+
+
+def _span_terms(question: str, matched: set[str]) -> set[str]:
+    """The terms of the question's words from the first matched term to the last."""
+    words = [{canonical(t) for t in terms(word)} for word in question.split()]
+    hits = [i for i, found in enumerate(words) if found & matched]
+    return set().union(*words[hits[0] : hits[-1] + 1]) if hits else set()
