@@ -134,6 +134,14 @@ def test_encodings_are_installed_offline(tmp_path: Path) -> None:
             "Access is being restored.* This follows a ruling. It was 3*4 m.* and wide.",
             ["Access is being restored.*", "This follows a ruling.", "It was 3*4 m.* and wide."],
         ),
+        # a danda ends a Bengali sentence, with or without a space after it; a bracket does not
+        (
+            "কুষ্টিয়া-১ (দৌলতপুর) আসনের সদস্য এসেছেন। এ ঘটনা ঘটে।হামলাকারী আটক।",
+            ["কুষ্টিয়া-১ (দৌলতপুর) আসনের সদস্য এসেছেন।", "এ ঘটনা ঘটে।", "হামলাকারী আটক।"],
+        ),
+        ("東京は日本の首都です。人口は多いです。", ["東京は日本の首都です。", "人口は多いです。"]),
+        # a dateline before a capital stays apart
+        ("London (CNN)It was the interview.", ["London (CNN)", "It was the interview."]),
     ],
 )
 def test_sentences_keep_names_abbreviations_initials_and_decimals_whole(
@@ -162,3 +170,11 @@ def test_chunking_and_prompts_need_nothing_opened_first(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     (cache,) = tmp_path.glob("vectorstore-tiktoken-*")
     assert len(list(cache.iterdir())) == 2
+
+
+def test_words_go_on_through_the_vowel_signs_of_indic_scripts() -> None:
+    from vectorstore.ingest.text import terms, words
+
+    assert words("হাসিনুর রহমানকে আটক করেছে") == ["হাসিনুর", "রহমানকে", "আটক", "করেছে"]
+    assert len(terms("हिन्दी समाचार")) == 2
+    assert words("Café naïve snake_case") == ["cafe", "naive", "snake", "case"]

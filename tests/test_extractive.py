@@ -576,3 +576,11 @@ def test_what_someone_recalls_is_what_they_said() -> None:
 def test_a_price_word_inside_an_adjective_asks_no_price() -> None:
     assert read_question("What has relying on low-paid staff become?").expects is None
     assert read_question("How much did the low-cost flights cost?").expects == "money"
+
+
+def test_a_sentence_ending_in_a_danda_or_a_cjk_stop_is_shown_whole() -> None:
+    from assistant.answering.extractive import shown_quote
+
+    assert shown_quote("হামলাকারীকে আটক করেছে পুলিশ।") == "হামলাকারীকে আটক করেছে পুলিশ।"
+    assert shown_quote("人口は多いです。") == "人口は多いです。"
+    assert shown_quote("It ran into a question") == "It ran into a question…"

@@ -18,6 +18,8 @@ from assistant.answering.candidate import MIN_SIMILARITY, Candidate, adjacent, t
 from assistant.answering.sentences import CLOSING
 from vectorstore.ingest.text import fold
 
+# How a whole sentence ends, in the scripts sentences are split in (see `text.sentence_spans`).
+_SENTENCE_ENDS = (".", "!", "?", "…", "।", "॥", "。", "！", "？", "؟", "۔")
 # A further sentence is quoted only if it scores within this margin of the best one.
 SCORE_MARGIN = 0.15
 MAX_SENTENCES = 3
@@ -43,7 +45,9 @@ def shown_quote(quote: str) -> str:
     shown = defuse_markers(quote)
     return (
         shown
-        if shown.rstrip(CLOSING).endswith((".", "!", "?", "…"))
+        if shown.rstrip(CLOSING).endswith(
+            (".", "!", "?", "…", "।", "॥", "。", "！", "？", "؟", "۔")
+        )
         else f"{shown.rstrip(',;: ')}…"
     )
 

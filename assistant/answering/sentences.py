@@ -22,7 +22,7 @@ MIN_WORDS = 4
 CONTEXT_SENTENCES = 2
 
 # How a statement ends: . ! … possibly inside closing quotes or brackets.
-_STATEMENT_END = re.compile(r"[.!…:;][\"'”’»)\]]*$")
+_STATEMENT_END = re.compile(r"[.!…:;।॥。！۔][\"'”’»)\]」』]*$")
 # A byline ("By Nada Tawfik, BBC News, New York") or a caption or credit line.
 _BYLINE = re.compile(
     r"^(?:by|photo|photos|image|images|picture|video|credit|caption|featured image|source)"
@@ -112,7 +112,7 @@ def _speech_tag(sentence: str) -> bool:
 def _asks(sentence: str) -> bool:
     """Whether a sentence asks: it ends in "?", or it reports a question put in its
     quotation ("“Are you concerned?” King asked.")."""
-    return sentence.rstrip(CLOSING).endswith("?") or bool(
+    return sentence.rstrip(CLOSING).endswith(("?", "？", "؟")) or bool(
         _REPORTED_QUESTION.match(sentence.strip())
     )
 

@@ -46,7 +46,7 @@ class ChunkingConfig(BaseModel):
         # not a place in an appositive, organisations whole, "X commented on …" nobody's speech.
         # v5: speakers: "he" after a sentence opening with a person, a quotation paragraph
         # going on, names with particles ("Bill de Blasio"), a spokesperson's organisation, an
-        # interview label by first name ("Marissa:").
+        # interview label by first name ("Marissa:"); sentences end at a danda (।) or 。
         return f"syntok+{self.encoding}:{self.max_tokens}/{self.overlap_tokens}:v5"
 
 

@@ -17,7 +17,22 @@ from typing import Any
 
 # Any run of horizontal whitespace, including NBSP, thin spaces and tabs (not newlines).
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+def _marks(first: int, last: int) -> str:
+    """The combining marks between two code points, as a regex character class's body."""
+    return "".join(
+        re.escape(chr(c)) for c in range(first, last + 1) if unicodedata.category(chr(c))[0] == "M"
+    )
+
+
+# The marks that are part of a letter in scripts that write vowels and conjuncts with them
+# (Bengali "হাসিনুর", Devanagari, Thai): a word goes on through them. Python's \w does not
+# take them, so without this "হাসিনুর" would be four words of one letter each.
+_LETTER_MARKS = _marks(0x0300, 0x1DFF)
+_LETTER = rf"(?:[^\W_]|[{_LETTER_MARKS}])"
+_WORD = re.compile(rf"[^\W_]{_LETTER}*(?:['’]{_LETTER}+)*", re.UNICODE)
+
 
 # Words that carry no topic: function words plus the verbs and nouns questions are framed with
 # ("what does X claim about Y"), so that only the subject of a question has to be found.
@@ -164,6 +179,7 @@ def _sentence_spans(text: str) -> tuple[Span, ...]:
             for m in _FOOTNOTED_END.finditer(line)
             if line[m.end() :].lstrip('"“‘(')[:1].isupper()
         ]
+        starts += [m.end() for m in _SCRIPT_END.finditer(line)]
         starts = [start for start in sorted({0, *starts}) if not _false_break(line, start)]
         for start, end in zip(starts, [*starts[1:], len(line)], strict=True):
             piece = line[start:end]
@@ -175,6 +191,10 @@ def _sentence_spans(text: str) -> tuple[Span, ...]:
     return tuple(spans)
 
 
+# A sentence's end in scripts syntok does not split: the danda of Bengali and Devanagari
+# ("… এ ঘটনা ঘটে।হামলাকারী …", often with no space after it), Chinese and Japanese full stops,
+# the Arabic question mark and the Urdu full stop.
+_SCRIPT_END = re.compile(r"[।॥。！？؟۔][\"'”’」』)]*\s*")
 # A sentence's end with a footnote mark after it ("… is being restored.* This latest …"),
 # which syntok does not take for one.
 _FOOTNOTED_END = re.compile(r"[.!?…][\"'”’)]*[*†‡]+\s+")
@@ -189,6 +209,8 @@ _TITLES = frozenset(
 _BEFORE_NUMBERS = frozenset(
     "no nos vol jan feb mar apr jun jul aug sep sept oct nov dec".split()  # noqa: SIM905
 )
+# What a sentence ends with, closing quotes, brackets and footnote marks after it.
+_ENDED = re.compile(r"[.!?…:;।॥。！？؟۔][\"'”’»)\]」』*†‡]*\s*$")
 _LAST_WORD = re.compile(r"([^\W\d_]+)\.[\"'”’)]*\s*$")
 _NEXT_WORD = re.compile(r"[^\W_]+")
 
@@ -200,6 +222,10 @@ def _false_break(line: str, start: int) -> bool:
     if start == 0:
         return False
     before = line[:start]
+    if not _ENDED.search(before) and not line[start : start + 1].isupper():
+        # "কুষ্টিয়া-১ (দৌলতপুর) আসনের …": no sentence ends without its mark ("London (CNN)It
+        # was …" does: a dateline, then a capital)
+        return True
     if not before[-1:].isspace() and before.rstrip()[-1:] == ".":
         return True  # "News.Az": a dot inside a word is not the end of a sentence
     last, upcoming = _LAST_WORD.search(before), _NEXT_WORD.match(line, start)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 _META = "meta.json"
 # Bumped whenever text.terms() changes, so indexes built with the old terms are rebuilt.
-TERMS_VERSION = 2
+TERMS_VERSION = 3  # 3: a word goes on through the marks of Bengali, Devanagari, Thai …
 # Bumped whenever what is saved beside the terms changes (3: each chunk's facets).
 FORMAT = 3
 
