@@ -37,6 +37,17 @@ def test_the_golden_set_covers_what_it_must() -> None:
     assert {"people", "dates", "places", "multi-part", "two-articles"} <= tags
 
 
+@pytest.mark.parametrize("golden", sorted((REPO / "tests" / "golden").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_golden_file_loads_and_asks_about_articles_that_exist(golden: Path) -> None:
+    cases = load_golden(golden)
+    assert len({c.id for c in cases}) == len(cases)
+    sources = {s for c in cases for s in c.sources}
+    seeds = {p.stem for p in (REPO / "seeds").glob("*.txt")}
+    pages = REPO.parent / "shared" / "datasets" / "news-html" / "pages"
+    known = seeds | ({p.stem for p in pages.glob("*.html")} if pages.is_dir() else sources)
+    assert sources <= known
+
+
 def test_extractive_eval_matches_the_committed_baseline(home: Path, tmp_path: Path) -> None:
     junit = tmp_path / "golden.xml"
     result = runner.invoke(
