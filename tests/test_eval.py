@@ -37,7 +37,10 @@ def test_the_golden_set_covers_what_it_must() -> None:
     assert {"people", "dates", "places", "multi-part", "two-articles"} <= tags
 
 
-@pytest.mark.parametrize("golden", sorted((REPO / "tests" / "golden").glob("*.yaml")), ids=lambda p: p.name)
+GOLDEN_FILES = sorted((REPO / "tests" / "golden").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("golden", GOLDEN_FILES, ids=lambda path: path.name)
 def test_every_golden_file_loads_and_asks_about_articles_that_exist(golden: Path) -> None:
     cases = load_golden(golden)
     assert len({c.id for c in cases}) == len(cases)
