@@ -517,6 +517,8 @@ def test_a_clause_setting_the_scene_does_not_say_what_is_asked() -> None:
     assert asked.expects is None  # asks how, not when
     assert read_question("When did the talks fail?").expects == "date"
     assert read_question("If the port closes, who pays the workers?").expects == "name"
+    # a question that opens with "when did" asks when, whatever follows its comma
+    assert read_question("When did the port open, who opened it?").expects == "date"
 
 
 def test_the_reply_to_a_question_a_sentence_reports_asking_is_quoted_with_it() -> None:
