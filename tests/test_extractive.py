@@ -509,6 +509,8 @@ def test_asked_who_someone_is_the_sentence_saying_it_comes_first() -> None:
     assert asked.describes_named("Ana Lima is a port director.")
     assert asked.describes_named("Lima, who heads the port, spoke.")
     assert not asked.describes_named("Lima, Dahl and Ortiz spoke.")
+    # a title ending like "or" is no list: "Director of …"
+    assert asked.describes_named("So said Ana Lima, Director of the port, on Monday.")
     assert not read_question("Who is the port director?").describes_named("Lima, the director.")
 
 

@@ -196,7 +196,7 @@ _DESCRIPTION = re.compile(
 
 
 # A list of names, not an apposition: "Lima, Dahl and Ortiz", "Lima, and others".
-_LISTED = re.compile(r"\s*,\s+(?:(?:and|or)\b|[A-Z][\w'’.-]*\s*(?:,|and\b|or\b|&))")
+_LISTED = re.compile(r"\s*,\s+(?:(?:and|or)\b|[A-Z][\w'’.-]*\s*(?:,|\band\b|\bor\b|&))")
 
 
 def describes(text: str, is_named: Callable[[str], bool]) -> bool:
