@@ -227,11 +227,11 @@ def holds_kind(kind: Kind, text: str, asks_about: Callable[[str], bool]) -> bool
 
 # A clause before the question itself: "When the government asked NPHET what to tell …, how
 # did the team answer?" asks how, not when.
+_AUXILIARIES = "did|does|do|is|are|was|were|will|would|can|could|has|have|had|should"
 _LEADING_CLAUSE = re.compile(
     r"^\W*(?:when|if|after|before|while|as|once|since|although|though|because|given)\b"
-    r"(?!\s+(?:did|does|do|is|are|was|were|will|would|can|could|has|have|had|should)\b)[^,?]*,"
-    r"\s*(?=(?:how|what|who|whom|whose|which|where|when|why|did|does|do|is|are|was|were|will"
-    r"|would|can|could|has|have|had|should)\b)",
+    rf"(?!\s+(?:{_AUXILIARIES})\b)[^,?]*,"
+    rf"\s*(?=(?:how|what|who|whom|whose|which|where|when|why|{_AUXILIARIES})\b)",
     re.I,
 )
 
