@@ -386,9 +386,22 @@ def test_a_figure_for_another_case_does_not_answer_the_case_the_article_leaves_o
         ),
         # only a figure: what is not a number or an amount is not joined
         ("Is Georgia a member?", "Georgia and Armenia are members.", True),
+        # asked which one, a sentence speaking of that kind names it near, or does not answer
+        ("Which plants shut down in May?", "In May three power plants shut down in Ohio.", False),
+        ("Which plants shut down in May?", "The Moss Landing plant shut down in May.", True),
+        # it says the one asked for is not named
+        (
+            "Which member of the board resigned?",
+            "An unnamed member of the board, Lima said, resigned.",
+            False,
+        ),
+        # a sentence not speaking of the kind may name it in any words
+        ("Which country offered to take them?", "El Salvador offered to take them.", True),
+        # a day of the week names nothing
+        ("Which plants shut down?", "On Friday the power plants shut down.", False),
     ],
 )
-def test_a_figure_for_names_joined_is_not_the_figure_of_one(
+def test_a_figure_of_names_joined_or_a_kind_named_nowhere_near_does_not_answer(
     question: str, sentence: str, answers: bool
 ) -> None:
     assert read_question(question).holds_answer(sentence) is answers
@@ -588,3 +601,25 @@ def test_a_sentence_ending_in_a_danda_or_a_cjk_stop_is_shown_whole() -> None:
     assert shown_quote("হামলাকারীকে আটক করেছে পুলিশ।") == "হামলাকারীকে আটক করেছে পুলিশ।"
     assert shown_quote("人口は多いです。") == "人口は多いです。"
     assert shown_quote("It ran into a question") == "It ran into a question…"
+
+
+@pytest.mark.parametrize(
+    ("question", "deed"),
+    [
+        ("Which power plants shut down before the blackouts?", "shut"),
+        ("Which country slapped tariffs on imports?", "slap"),
+        ("Which automaker is facing a new investigation?", None),  # an auxiliary follows
+        ("Which outlet interviewed Ivan Timofeev?", None),  # a word framing the question
+    ],
+)
+def test_asked_which_one_did_something_the_answer_says_that_deed(
+    question: str, deed: str | None
+) -> None:
+    assert read_question(question).deed == deed
+
+
+def test_a_question_asking_for_names_or_money_in_so_many_words() -> None:
+    assert read_question("Which plants closed, by name?").expects == "name"
+    asked = read_question("How much money is Berlin spending on the project?")
+    assert asked.expects == "money"
+    assert not asked.holds_answer("Berlin is launching a new five-year project.")

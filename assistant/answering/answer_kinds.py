@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from assistant.answering.named_kinds import is_entity_kind
 from vectorstore.ingest.text import STOPWORDS, words
 
 # "when" wants a date ("last week" will do); "what date", "which year" a calendar date.
@@ -40,7 +41,8 @@ _WHAT_IS_THE = re.compile(r"\bwhat (?:is|was|are|were|will be) the ([^?]*)", re.
 _HOW_NUMBER = re.compile(r"\bhow (?:many|much|large|big|old|long|far|high|fast|often)\b", re.I)
 # A question about what something costs wants an amount of money.
 _PRICE = re.compile(  # not inside an adjective: "low-paid staff", "low-cost flights"
-    r"(?<!-)\b(?:cost|costs|price|prices|priced|pay|paid|fee|fees|spend|spent|worth)\b(?!-)",
+    r"(?<!-)\b(?:cost|costs|price|prices|priced|pay|paid|fee|fees|spend|spends|spending|spent"
+    r"|worth|money)\b(?!-)",
     re.I,
 )
 # "at the cost of some trade deals" is no price
@@ -51,6 +53,7 @@ _MONEY = re.compile(
     re.I,
 )
 _WHEN = re.compile(r"\bwhen\b", re.I)
+_BY_NAME = re.compile(r"\bby name\b|\bname (?:them|it|him|her)\b", re.I)
 _WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
 # "Who is Anne Gonzales?" asks what a named person is; "Who is the CEO of …?" and "Who was
 # Tsai Ing-wen's main opponent?" ask for one.
@@ -284,29 +287,11 @@ def expected_kind(question: str, kind: list[str]) -> Kind | None:
         )
     if _WHERE.search(question):
         return "place"
-    if kind_set & {"name", "names"}:  # "What is the name of the CEO …"
+    if kind_set & {"name", "names"} or _BY_NAME.search(question):  # "the name of the CEO …"
         return "name"
-    if kind and all(w not in STOPWORDS for w in kind) and _is_entity_kind(kind[-1]):
+    if kind and all(w not in STOPWORDS for w in kind) and is_entity_kind(kind[-1]):
         return "name"
     return None
-
-
-# Kinds of answer that are named things: "which outlet", "which company", "which country".
-_ENTITY_KINDS = frozenset(
-    """outlet outlets newspaper newspapers agency agencies channel company companies firm firms
-    country countries city cities organization organizations organisation organisations
-    party parties airline airlines carrier carriers university universities person people
-    official officials minister ministers state states automaker automakers carmaker
-    carmakers app apps platform platforms chain chains retailer retailers brand brands
-    startup startups network networks team teams club clubs band bands island islands
-    region regions province provinces capital capitals nation nations leader leaders
-    politician politicians comedian comedians singer singers actor actors actress actresses
-    author authors artist artists player players""".split()  # noqa: SIM905
-)
-
-
-def _is_entity_kind(word: str) -> bool:
-    return word in _ENTITY_KINDS
 
 
 # "among the state's white voters": the group a figure is asked for, up to its plural noun or

@@ -40,6 +40,7 @@ from assistant.answering.answer_kinds import (
     says_where,
     tells_future,
 )
+from assistant.answering.named_kinds import CALENDAR_NAMES, is_entity_kind, names_the_kind
 from assistant.answering.names import (
     MIN_SHARED_STEM,
     RUNNING_WORD,
@@ -137,8 +138,11 @@ class Question:
         if self.expects in ("name", "place"):
             if self.expects == "place" and self.future and not tells_future(text):
                 return False
-            new = set(name_terms(text)) - self.names - self.kind_terms
-            return bool(new - (opening_terms(text) & lower_case_terms(surroundings)))
+            new = set(name_terms(text)) - self.names - self.kind_terms - CALENDAR_NAMES
+            new -= opening_terms(text) & lower_case_terms(surroundings)
+            if self.expects == "name" and new:
+                return names_the_kind(text, self.kind_terms, new)
+            return bool(new)
         if self.expects is None:
             return True
         if self.expects in ("number", "share", "money") and self._with_others(text):
@@ -216,7 +220,10 @@ def read_question(question: str) -> Question:
         full_names=tuple(full_names(question)),
         counts=bool(_HOW_MANY.search(asking)),
         group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
-        deed=next((t for t in question_terms if t in text_terms(asked_deed(asking) or "")), None),
+        deed=next(
+            (t for t in question_terms if t in text_terms(asked_deed(asking) or "")),
+            _which_deed(asking, kind, question_terms),
+        ),
         instances=tuple((kind, frozenset(found)) for kind, found in instances(question).items()),
         identity=asks_identity(asking),
         future=expects in ("date", "calendar", "place") and asks_future(asking),
@@ -278,6 +285,23 @@ def _agent_forms(term: str) -> frozenset[str]:
     return frozenset(forms - _NOT_AGENTS) if term not in _NOT_AGENTS else frozenset()
 
 
+def _which_deed(question: str, kind: list[str], question_terms: tuple[str, ...]) -> str | None:
+    """What the thing asked for did, in a "which" question: the word right after its kind
+    ("shut" in "Which power plants shut down …", "slapped" in "Which country slapped …"); None
+    when an auxiliary follows ("Which app has soared …")."""
+    tokens = words(question)
+    if not kind or not tokens or tokens[0] != "which" or tokens[1 : 1 + len(kind)] != kind:
+        return None
+    after = tokens[1 + len(kind) : 2 + len(kind)]
+    if not after or after[0] in STOPWORDS:
+        return None
+    return next((t for t in question_terms if t in text_terms(after[0])), None)
+
+
+def _plural(word: str) -> bool:
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
 def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]:
     """The words naming the kind of answer: "outlet" in "Which outlet interviewed …", "storage
     density" in "What storage density does …" (up to an auxiliary, else the first word). A
@@ -294,5 +318,12 @@ def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]
         for j, word in enumerate(following):
             if word in _AUXILIARIES:
                 return following[:j]
+        if (
+            len(following) > 1
+            and _plural(following[1])
+            and not _plural(following[0])
+            and not is_entity_kind(following[0])  # "Which automaker faces …"
+        ):
+            return following[:2]  # "Which power plants shut down …": the noun ends the kind
         return following[:1]
     return []
