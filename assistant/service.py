@@ -269,7 +269,7 @@ def ask(
     query = search_query or (search_text(question) if extractive else question)
     passages = search(kb, query, top, scope=scope, settings=settings)
     retrieved = time.perf_counter()
-    candidates = score_sentences(question, passages, kb.idf, kb.embed_texts)
+    candidates = score_sentences(question, passages, kb.idf, kb.embed_texts, kb.article_text)
     min_support = settings.retrieval.min_support
     if extractive:
         answer = _extractive(kb, question, passages, candidates, min_support)

@@ -291,3 +291,16 @@ def test_a_question_names_an_organisation_speaking_only_whole() -> None:
     asked = read_question(question)
     assert asked_speakers(question, asked, ["Broward County"], []).names == frozenset()
     assert asked_speakers(question, asked, ["Wilson County"], []).names == {"Wilson County"}
+
+
+def test_a_speaker_is_found_by_what_the_whole_article_calls_them() -> None:
+    intro = "Ana Lima, the Labour MP for Vigo Central, backed the report.\n"
+    quote = "“Cheap contracts for dockers have become a business model,” Lima said."
+    found = passage(quote, spans_of(quote, (quote, "Ana Lima")))
+    question = "According to the Vigo Central MP, what have cheap contracts become?"
+    # the passage quoting her does not say who she is: alone, it does not answer …
+    alone = score_sentences(question, [found], lambda _: 1.0, fake_embed)
+    assert answer_extractively(alone, 0.5)[1] == []
+    # … the article she is presented in does
+    whole = score_sentences(question, [found], lambda _: 1.0, fake_embed, lambda _: intro + quote)
+    assert [c.quote for c in answer_extractively(whole, 0.5)[1]] == [quote]

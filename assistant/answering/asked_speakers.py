@@ -13,7 +13,7 @@ the speaker's sentences need not repeat them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answering.matching import Question
@@ -23,6 +23,8 @@ from vectorstore.ingest.name_runs import organisation
 from vectorstore.ingest.text import terms
 from vectorstore.search.retrieval import Passage
 
+# An article's whole text by its id, when the index has it.
+ArticleText = Callable[[str], "str | None"]
 # A question about what someone says or thinks ("what did X say", "according to X").
 ASKS_WHAT_SAID = re.compile(
     r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
@@ -49,10 +51,16 @@ class AskedSpeakers:
 
 
 def asked_speakers(
-    question: str, asked: Question, speakers: Sequence[str | None], passages: Sequence[Passage]
+    question: str,
+    asked: Question,
+    speakers: Sequence[str | None],
+    passages: Sequence[Passage],
+    article_text: ArticleText | None = None,
 ) -> AskedSpeakers:
     """The speakers `question` asks what they said: those it names, else the one the
-    articles describe in its words; nobody for a question about something else."""
+    articles describe in its words (read whole through `article_text` when given: the
+    passages quoting someone seldom hold the sentence presenting them); nobody for a question
+    about something else."""
     if not ASKS_WHAT_SAID.search(question):
         return AskedSpeakers()
     people = {who for who in speakers if who and who != INTERVIEWER}
@@ -61,7 +69,8 @@ def asked_speakers(
     named = {who for who in people if _names(question_terms, who)}
     if named:
         return AskedSpeakers(frozenset(named))
-    held = {who: asked.found(description(who, passages)) & set(asked.terms) for who in people}
+    texts = _texts(passages, article_text)
+    held = {who: asked.found(description(who, texts)) & set(asked.terms) for who in people}
     most = max((len(found) for found in held.values()), default=0)
     if most < MIN_DESCRIBED_TERMS:
         return AskedSpeakers()
@@ -77,17 +86,24 @@ def _names(question_terms: set[str], speaker: str) -> bool:
     return parts <= question_terms if organisation(speaker) else bool(parts & question_terms)
 
 
-def description(speaker: str, passages: Sequence[Passage]) -> str:
-    """What the passages call a speaker: the words before each mention of their surname in
-    its clause, and the apposition right after it."""
+def _texts(passages: Sequence[Passage], article_text: ArticleText | None) -> list[str]:
+    """The passages' articles whole, where `article_text` has them; else the passages."""
+    texts = []
+    for article_id in dict.fromkeys(p.article_id for p in passages):
+        whole = article_text(article_id) if article_text else None
+        texts += [whole] if whole else [p.text for p in passages if p.article_id == article_id]
+    return texts
+
+
+def description(speaker: str, texts: Sequence[str]) -> str:
+    """What the texts call a speaker: the words before each mention of their surname in its
+    clause, and the apposition right after it."""
     surname = speaker.split()[-1]
     found = []
-    for passage in passages:
-        for mention in re.finditer(rf"\b{re.escape(surname)}\b", passage.text):
-            before = _TITLE_BEFORE.search(
-                passage.text[max(0, mention.start() - 80) : mention.start()]
-            )
-            after = _APPOSITION_AFTER.match(passage.text[mention.end() :])
+    for text in texts:
+        for mention in re.finditer(rf"\b{re.escape(surname)}\b", text):
+            before = _TITLE_BEFORE.search(text[max(0, mention.start() - 80) : mention.start()])
+            after = _APPOSITION_AFTER.match(text[mention.end() :])
             found += [before[1] if before else "", after[1] if after else ""]
     return "\n".join(found)
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from assistant.answering.asked_speakers import asked_speakers
+from assistant.answering.asked_speakers import ArticleText, asked_speakers
 from assistant.answering.candidate import Candidate, adjacent, text_of
 from assistant.answering.matching import Question, read_question, with_names_written
 from assistant.answering.names import canonical
@@ -43,9 +43,14 @@ Idf = Callable[[str], float]
 
 
 def score_sentences(
-    question: str, passages: Sequence[Passage], idf: Idf, embed: Embed
+    question: str,
+    passages: Sequence[Passage],
+    idf: Idf,
+    embed: Embed,
+    article_text: ArticleText | None = None,
 ) -> list[Candidate]:
-    """Every distinct quotable sentence of the passages, scored against the question."""
+    """Every distinct quotable sentence of the passages, scored against the question;
+    `article_text` gives a passage's article whole (what it calls its speakers)."""
     asked = with_names_written(read_question(question), [p.text for p in passages])
     weights, names = _weights(asked, idf)
     sentences = quotable_sentences(passages)
@@ -55,7 +60,7 @@ def score_sentences(
     topic = {t: w for t, w in weights.items() if t not in names}
     named = {t: w for t, w in weights.items() if t in names}
     speakers = [s.passage.speaker(s.start, s.end) for s in sentences]
-    asked_who = asked_speakers(question, asked, speakers, passages)
+    asked_who = asked_speakers(question, asked, speakers, passages, article_text)
     candidates = []
     for sentence, similarity, speaker in zip(sentences, similarities, speakers, strict=True):
         passage, text = sentence.passage, sentence.text
