@@ -623,3 +623,15 @@ def test_a_question_asking_for_names_or_money_in_so_many_words() -> None:
     asked = read_question("How much money is Berlin spending on the project?")
     assert asked.expects == "money"
     assert not asked.holds_answer("Berlin is launching a new five-year project.")
+
+
+def test_a_question_s_first_word_is_a_name_only_if_the_articles_write_it_so() -> None:
+    from assistant.answering.matching import with_names_written
+
+    text = "An estimated 6,500 staff were on zero-hours contracts, Grady said."
+    asked = with_names_written(read_question("Roughly how many staff are on contracts?"), [text])
+    assert not asked.names
+    _, citations = answer("Roughly how many staff are on zero-hours contracts?", [passage_of(text)])
+    assert [c.quote for c in citations] == [text]
+    asked = with_names_written(read_question("Grady said what?"), [text])
+    assert asked.names == {"gradi"}  # the stem of Grady

@@ -73,7 +73,8 @@ FRAMING = frozenset(
     deny denied urge urged argue argued insist insisted suggest suggested acknowledge
     acknowledged admit admitted assess assessed evaluate evaluated consider considers considered
     regard regards regarded see sees saw recall recalls recalled describe describes described
-    characterise characterises characterised characterize characterizes characterized""".split()  # noqa: SIM905 -- a word list reads better as text
+    characterise characterises characterised characterize characterizes characterized
+    roughly approximately nearly exactly precisely briefly""".split()  # noqa: SIM905 -- a word list reads better as text
 )
 # Question words after which the next words name the kind of answer ("which outlet").
 _WH = frozenset({"what", "which"})
@@ -104,6 +105,7 @@ class Question:
     identity: bool = False  # asks what a named one is: "Who is Kalugin?"
     # asks when or where something still to come happens: the answer speaks of it as to come
     future: bool = False
+    opening: frozenset[str] = frozenset()  # the terms of its first word
     # the years and ordinals it names ("the 149th show"), by kind
     instances: tuple[tuple[str, frozenset[str]], ...] = ()
 
@@ -227,12 +229,14 @@ def read_question(question: str) -> Question:
         instances=tuple((kind, frozenset(found)) for kind, found in instances(question).items()),
         identity=asks_identity(asking),
         future=expects in ("date", "calendar", "place") and asks_future(asking),
+        opening=frozenset(canonical(t) for t in terms(" ".join(question.split()[:1]))),
     )
 
 
 def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
     """The question with the words it writes in lower case that the texts only ever write
-    capitalised, inside a sentence, taken as names ("what did shoigu say about ukraine")."""
+    capitalised, inside a sentence, taken as names ("what did shoigu say about ukraine"), and
+    its first word a name only if the texts write it capitalised inside a sentence."""
     capitalised: set[str] = set()
     lower: set[str] = set()
     for text in texts:
@@ -244,9 +248,12 @@ def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
             else:
                 lower.update(canonical(t) for t in terms(word))
     written = {t for t in asked.terms if t in capitalised - lower} - asked.names
-    if not written:
+    # a question's first word is capitalised whatever it is: "Roughly how many …" names
+    # nothing the texts never write capitalised
+    unwritten = asked.opening - capitalised
+    if not written and not unwritten & asked.names:
         return asked
-    return replace(asked, names=asked.names | written)
+    return replace(asked, names=(asked.names | written) - unwritten)
 
 
 def search_text(question: str) -> str:
