@@ -304,3 +304,20 @@ def test_a_speaker_is_found_by_what_the_whole_article_calls_them() -> None:
     # … the article she is presented in does
     whole = score_sentences(question, [found], lambda _: 1.0, fake_embed, lambda _: intro + quote)
     assert [c.quote for c in answer_extractively(whole, 0.5)[1]] == [quote]
+
+
+def test_a_description_matching_what_the_question_asks_about_is_not_whom_it_asks() -> None:
+    from assistant.answering.asked_speakers import asked_speakers
+    from assistant.answering.matching import read_question
+
+    text = "Arif Mammadov, the former ambassador to the European Union, said little."
+    found = passage(text, spans_of(text, (text, "Arif Mammadov")))
+
+    def asked_of(question: str) -> frozenset[str]:
+        return asked_speakers(question, read_question(question), ["Arif Mammadov"], [found]).names
+
+    assert asked_of("What does Lima think of the European Union?") == frozenset()
+    assert asked_of("What does he think of the European Union?") == frozenset()
+    assert asked_of("What did the former ambassador to the European Union say?") == {
+        "Arif Mammadov"
+    }

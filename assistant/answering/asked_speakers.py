@@ -35,6 +35,9 @@ ASKS_WHAT_SAID = re.compile(
 )
 # The least number of the question's terms a description must hold to pick out its speaker.
 MIN_DESCRIBED_TERMS = 2
+# A question that names its speaker by a pronoun, and words after which comes its subject.
+_PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them)\b", re.IGNORECASE)
+_ABOUT = frozenset({"of", "about", "on", "regarding", "toward", "towards", "over", "with"})
 # A title before a name, within its clause: "Former chief whip Mark Harper".
 _TITLE_BEFORE = re.compile(r"(?:^|[.,;:!?\"“”(])\s*([^.,;:!?\"“”()]{0,80})$")
 # An apposition after a name: ", the Labour MP for Newcastle Central,".
@@ -69,6 +72,8 @@ def asked_speakers(
     named = {who for who in people if _names(question_terms, who)}
     if named:
         return AskedSpeakers(frozenset(named))
+    if _PRONOUN.search(question):
+        return AskedSpeakers()  # "What does he think of …": who he is, the chat says
     texts = _texts(passages, article_text)
     held = {who: asked.found(description(who, texts)) & set(asked.terms) for who in people}
     most = max((len(found) for found in held.values()), default=0)
@@ -76,7 +81,10 @@ def asked_speakers(
         return AskedSpeakers()
     chosen = {who for who, found in held.items() if len(found) == most}
     matched = set().union(*(held[who] for who in chosen))
-    return AskedSpeakers(frozenset(chosen), frozenset(_span_terms(question, matched)))
+    span = _span(question, matched)
+    if span is None:
+        return AskedSpeakers()
+    return AskedSpeakers(frozenset(chosen), frozenset(span))
 
 
 def _names(question_terms: set[str], speaker: str) -> bool:
@@ -108,8 +116,15 @@ def description(speaker: str, texts: Sequence[str]) -> str:
     return "\n".join(found)
 
 
-def _span_terms(question: str, matched: set[str]) -> set[str]:
-    """The terms of the question's words from the first matched term to the last."""
-    words = [{canonical(t) for t in terms(word)} for word in question.split()]
+def _span(question: str, matched: set[str]) -> set[str] | None:
+    """The terms of the question's words from the first matched term to the last; None when
+    those words are what the question asks about ("think of the European Union"), not whom."""
+    tokens = question.split()
+    words = [{canonical(t) for t in terms(word)} for word in tokens]
     hits = [i for i, found in enumerate(words) if found & matched]
-    return set().union(*words[hits[0] : hits[-1] + 1]) if hits else set()
+    if not hits:
+        return None
+    before = [w.lower() for w in tokens[: hits[0]] if w.lower() not in ("the", "a", "an")]
+    if len(before) > 1 and before[-1] in _ABOUT and ASKS_WHAT_SAID.fullmatch(before[-2]):
+        return None  # "think of", "say about": the subject; "the head of": who
+    return set().union(*words[hits[0] : hits[-1] + 1])

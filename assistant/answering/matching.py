@@ -236,13 +236,15 @@ def read_question(question: str) -> Question:
 def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
     """The question with the words it writes in lower case that the texts only ever write
     capitalised, inside a sentence, taken as names ("what did shoigu say about ukraine"), and
-    its first word a name only if the texts write it capitalised inside a sentence."""
+    its first word a name only if the texts write it capitalised."""
     capitalised: set[str] = set()
+    anywhere: set[str] = set()  # written capitalised, a sentence's first word too
     lower: set[str] = set()
     for text in texts:
         for found in RUNNING_WORD.finditer(text):
             word = found[0]
             if word[:1].isupper():
+                anywhere.update(canonical(t) for t in terms(word))
                 if not opens_sentence(text, found.start()):
                     capitalised.update(canonical(t) for t in terms(word))
             else:
@@ -250,7 +252,7 @@ def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
     written = {t for t in asked.terms if t in capitalised - lower} - asked.names
     # a question's first word is capitalised whatever it is: "Roughly how many …" names
     # nothing the texts never write capitalised
-    unwritten = asked.opening - capitalised
+    unwritten = asked.opening - anywhere
     if not written and not unwritten & asked.names:
         return asked
     return replace(asked, names=(asked.names | written) - unwritten)
