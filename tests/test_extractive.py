@@ -94,6 +94,7 @@ What share of staff are on contracts? | share | Two-thirds of them are. | 67,000
 What percentage would pay, even at the cost of jobs? | share | 60% would. | They would pay $5.
 When will the next summit be? | date | The next one will be on May 5. | The last was on May 5.
 Where will the next summit be? | place | It will be held in Baku. | It was held in Baku.
+Where is the fleet's base? | place | Its base is near Vigo. | Its base serves Lima and Ortiz.
 """
 
 

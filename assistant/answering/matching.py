@@ -144,6 +144,11 @@ class Question:
             new -= opening_terms(text) & lower_case_terms(surroundings)
             if self.expects == "name" and new:
                 return names_the_kind(text, self.kind_terms, new)
+            if self.expects == "place" and new:
+                return any(
+                    {canonical(t) for t in terms(found[1])} & new
+                    for found in _LOCATED.finditer(text)
+                )
             return bool(new)
         if self.expects is None:
             return True
@@ -231,6 +236,14 @@ def read_question(question: str) -> Question:
         future=expects in ("date", "calendar", "place") and asks_future(asking),
         opening=frozenset(canonical(t) for t in terms(" ".join(question.split()[:1]))),
     )
+
+
+# A name after a word that places something: "in Gyumri", "near the Tehran border".
+_LOCATED = re.compile(
+    r"\b(?:in|at|on|near|outside|inside|into|within|along|from|to|across|throughout|off)\s+"
+    r"(?:the\s+)?"
+    r"((?:[A-Z][\w'’.-]*\s*)+)"
+)
 
 
 def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
