@@ -636,3 +636,12 @@ def test_a_question_s_first_word_is_a_name_only_if_the_articles_write_it_so() ->
     assert [c.quote for c in citations] == [text]
     asked = with_names_written(read_question("Grady said what?"), [text])
     assert asked.names == {"gradi"}  # the stem of Grady
+
+
+def test_a_name_in_the_sentence_after_does_not_complete_a_sentence_naming_none() -> None:
+    text = (
+        "Mr Dahl believes there have been changes in the ministry, with generals arrested. "
+        "It is clear that Russia will act in Moldova and in Ukraine as well.\n"
+    )
+    question = "Which generals were arrested in the ministry?"
+    assert answer(question, [passage_of(text)])[0] == REFUSAL

@@ -38,6 +38,8 @@ from vectorstore.search.retrieval import Passage
 # about "the population of Azerbaijan" does not answer "the population of Georgia".
 NAME_WEIGHT = 2.0
 
+# Kinds of answer a sentence may give for the one before it ("At last count, I have 34").
+_FIGURES = frozenset({"number", "share", "money", "date", "calendar"})
 Embed = Callable[[list[str]], list[list[float]]]
 Idf = Callable[[str], float]
 
@@ -114,7 +116,7 @@ def score_sentences(
                 lacks_deed=lacks_deed(asked.deed, set(topic), found | context),
             )
         )
-    if asked.expects is not None:
+    if asked.expects in _FIGURES:  # a name after "It" is seldom what the sentence before lacked
         candidates = completions(candidates, topic)
     candidates = [
         replace(c, other_case=True)
