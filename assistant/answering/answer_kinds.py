@@ -141,7 +141,7 @@ def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
         if unit[:1].isalpha():
             if asks_about(unit):
                 return True
-        elif following and _plural_noun(following[0]):
+        elif following and plural_noun(following[0]):
             if any(asks_about(word) for word in following):
                 return True
         elif not _YEAR.fullmatch(token):
@@ -161,7 +161,7 @@ def _counting(tokens: list[str], i: int) -> bool:
     return not (token.isdigit() and any(_MONTH_WORD.fullmatch(word) for word in beside))
 
 
-def _plural_noun(word: str) -> bool:
+def plural_noun(word: str) -> bool:
     return (
         word.isalpha()
         and word.islower()
@@ -313,7 +313,7 @@ def asked_group(question: str) -> list[str]:
             break
         if word.islower() and word not in _GROUP_JOINERS:
             group.append(word)
-            if _plural_noun(word):  # the group's noun ends it: "black voters" in "… voters fall"
+            if plural_noun(word):  # the group's noun ends it: "black voters" in "… voters fall"
                 break
     return group
 

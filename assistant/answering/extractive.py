@@ -16,10 +16,8 @@ from collections.abc import Sequence
 from assistant.answering.answer import MARKER, REFUSAL, Citation, marker
 from assistant.answering.candidate import MIN_SIMILARITY, Candidate, adjacent, text_of
 from assistant.answering.sentences import CLOSING
-from vectorstore.ingest.text import fold
+from vectorstore.ingest.text import SENTENCE_ENDS, fold
 
-# How a whole sentence ends, in the scripts sentences are split in (see `text.sentence_spans`).
-_SENTENCE_ENDS = (".", "!", "?", "…", "।", "॥", "。", "！", "？", "؟", "۔")
 # A further sentence is quoted only if it scores within this margin of the best one.
 SCORE_MARGIN = 0.15
 MAX_SENTENCES = 3
@@ -45,9 +43,7 @@ def shown_quote(quote: str) -> str:
     shown = defuse_markers(quote)
     return (
         shown
-        if shown.rstrip(CLOSING).endswith(
-            (".", "!", "?", "…", "।", "॥", "。", "！", "？", "؟", "۔")
-        )
+        if shown.rstrip(CLOSING).endswith(tuple(SENTENCE_ENDS))
         else f"{shown.rstrip(',;: ')}…"
     )
 

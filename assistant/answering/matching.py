@@ -37,6 +37,7 @@ from assistant.answering.answer_kinds import (
     holds_kind,
     instances,
     main_clause,
+    plural_noun,
     says_where,
     tells_future,
 )
@@ -137,9 +138,9 @@ class Question:
         ("… put it simply: Renewables “are not a factor”")."""
         if not all(_matches(term, text_terms(text)) for term in self.group):
             return False
+        if self.future and not tells_future(text):
+            return False  # only a date or a place is asked to come
         if self.expects in ("name", "place"):
-            if self.expects == "place" and self.future and not tells_future(text):
-                return False
             new = set(name_terms(text)) - self.names - self.kind_terms - CALENDAR_NAMES
             new -= opening_terms(text) & lower_case_terms(surroundings)
             if self.expects == "name" and new:
@@ -155,8 +156,6 @@ class Question:
         if self.expects in ("number", "share", "money") and self._with_others(text):
             return False
         if self.counts and not counts_asked(text, self._mentions):
-            return False
-        if self.future and not tells_future(text):
             return False
         return holds_kind(self.expects, text, self._asks_about)
 
@@ -320,10 +319,6 @@ def _which_deed(question: str, kind: list[str], question_terms: tuple[str, ...])
     return next((t for t in question_terms if t in text_terms(after[0])), None)
 
 
-def _plural(word: str) -> bool:
-    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
-
-
 def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]:
     """The words naming the kind of answer: "outlet" in "Which outlet interviewed …", "storage
     density" in "What storage density does …" (up to an auxiliary, else the first word). A
@@ -342,8 +337,8 @@ def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]
                 return following[:j]
         if (
             len(following) > 1
-            and _plural(following[1])
-            and not _plural(following[0])
+            and plural_noun(following[1])
+            and not plural_noun(following[0])
             and not is_entity_kind(following[0])  # "Which automaker faces …"
         ):
             return following[:2]  # "Which power plants shut down …": the noun ends the kind

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answering.evidence import evidence_spans
-from vectorstore.ingest.text import Span, fold, paragraph_spans
+from vectorstore.ingest.text import (
+    QUESTION_MARKS,
+    SENTENCE_ENDS,
+    Span,
+    fold,
+    paragraph_spans,
+)
 from vectorstore.search.retrieval import Passage
 
 MIN_WORDS = 4
@@ -22,7 +28,8 @@ MIN_WORDS = 4
 CONTEXT_SENTENCES = 2
 
 # How a statement ends: . ! … possibly inside closing quotes or brackets.
-_STATEMENT_END = re.compile(r"[.!…:;।॥。！۔][\"'”’»)\]」』]*$")
+_STATEMENT_ENDS = "".join(mark for mark in SENTENCE_ENDS if mark not in QUESTION_MARKS)
+_STATEMENT_END = re.compile(rf"[{_STATEMENT_ENDS}:;][\"'”’»)\]」』]*$")
 # A byline ("By Nada Tawfik, BBC News, New York") or a caption or credit line.
 _BYLINE = re.compile(
     r"^(?:by|photo|photos|image|images|picture|video|credit|caption|featured image|source)"
@@ -112,7 +119,7 @@ def _speech_tag(sentence: str) -> bool:
 def _asks(sentence: str) -> bool:
     """Whether a sentence asks: it ends in "?", or it reports a question put in its
     quotation ("“Are you concerned?” King asked.")."""
-    return sentence.rstrip(CLOSING).endswith(("?", "？", "؟")) or bool(
+    return sentence.rstrip(CLOSING).endswith(tuple(QUESTION_MARKS)) or bool(
         _REPORTED_QUESTION.match(sentence.strip())
     )
 

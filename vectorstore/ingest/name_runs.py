@@ -92,8 +92,8 @@ def organisation_name(words: list[str]) -> list[str]:
 def leading_name(words: list[str]) -> list[str]:
     run: list[str] = []
     for index, word in enumerate(words):
-        rest = [w for w in words[index:] if w not in PARTICLES]
-        if particle(word, run) and rest and capitalised(rest[0]):
+        following = (w for w in words[index:] if w not in PARTICLES)
+        if particle(word, run) and capitalised(next(following, "")):
             run.append(word)
             continue
         if not capitalised(word):

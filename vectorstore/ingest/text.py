@@ -191,10 +191,13 @@ def _sentence_spans(text: str) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-# A sentence's end in scripts syntok does not split: the danda of Bengali and Devanagari
-# ("… এ ঘটনা ঘটে।হামলাকারী …", often with no space after it), Chinese and Japanese full stops,
-# the Arabic question mark and the Urdu full stop.
-_SCRIPT_END = re.compile(r"[।॥。！？؟۔][\"'”’」』)]*\s*")
+# How a question ends, and any sentence. Besides Latin marks, those syntok does not split at:
+# the danda of Bengali and Devanagari ("… এ ঘটনা ঘটে।হামলাকারী …", often with no space after
+# it), Chinese and Japanese full stops, the Arabic question mark and the Urdu full stop.
+QUESTION_MARKS = "?？؟"
+_SCRIPT_ENDS = "।॥。！？؟۔"
+SENTENCE_ENDS = ".!…" + QUESTION_MARKS + _SCRIPT_ENDS
+_SCRIPT_END = re.compile(rf"[{_SCRIPT_ENDS}][\"'”’」』)]*\s*")
 # A sentence's end with a footnote mark after it ("… is being restored.* This latest …"),
 # which syntok does not take for one.
 _FOOTNOTED_END = re.compile(r"[.!?…][\"'”’)]*[*†‡]+\s+")
@@ -210,7 +213,7 @@ _BEFORE_NUMBERS = frozenset(
     "no nos vol jan feb mar apr jun jul aug sep sept oct nov dec".split()  # noqa: SIM905
 )
 # What a sentence ends with, closing quotes, brackets and footnote marks after it.
-_ENDED = re.compile(r"[.!?…:;।॥。！？؟۔][\"'”’»)\]」』*†‡]*\s*$")
+_ENDED = re.compile(rf"[{SENTENCE_ENDS}:;][\"'”’»)\]」』*†‡]*\s*$")
 _LAST_WORD = re.compile(r"([^\W\d_]+)\.[\"'”’)]*\s*$")
 _NEXT_WORD = re.compile(r"[^\W_]+")
 
