@@ -645,3 +645,18 @@ def test_a_name_in_the_sentence_after_does_not_complete_a_sentence_naming_none()
     )
     question = "Which generals were arrested in the ministry?"
     assert answer(question, [passage_of(text)])[0] == REFUSAL
+
+
+def test_a_sentence_referring_back_is_quoted_after_the_answer_it_refers_to() -> None:
+    text = (
+        "Saturday's peak demand, according to Mr. Marcus, reached 44,947 megawatts. "
+        "But both of those amounts fell below the peak year for electricity use, 2006, when "
+        "demand reached 50,270 megawatts, according to data from California ISO.\n"
+    )
+    question = "What was California's peak electricity demand on Saturday, in megawatts?"
+    _, citations = answer(question, [passage_of(text)])
+    assert [c.quote for c in citations] == [
+        "Saturday's peak demand, according to Mr. Marcus, reached 44,947 megawatts.",
+        "But both of those amounts fell below the peak year for electricity use, 2006, when "
+        "demand reached 50,270 megawatts, according to data from California ISO.",
+    ]

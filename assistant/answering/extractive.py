@@ -78,7 +78,7 @@ def choose(candidates: Sequence[Candidate], min_support: float) -> list[Candidat
     for candidate in qualified:
         if candidate.score < best - SCORE_MARGIN:
             break
-        leads = _lead_in(candidate, candidates) if candidate.completes else []
+        leads = _lead_in(candidate, candidates, qualified)
         replies = _reply(candidate, candidates)
         for sentence in (*leads, candidate, *replies, *_continuation(candidate, qualified)):
             if len(chosen) < MAX_SENTENCES:
@@ -110,9 +110,18 @@ def _own_view(candidates: Sequence[Candidate], best: float, min_support: float) 
     )
 
 
-def _lead_in(sentence: Candidate, candidates: Sequence[Candidate]) -> list[Candidate]:
-    """The sentence right before one that completes it (`completes`): the answer's subject."""
-    return [c for c in candidates if adjacent(c, sentence)][-1:]
+def _lead_in(
+    sentence: Candidate, candidates: Sequence[Candidate], qualified: Sequence[Candidate]
+) -> list[Candidate]:
+    """The sentence right before one that completes it (`completes`): the answer's subject;
+    or before one that refers back to it (`continues`), when it answers too: "But both of
+    those amounts fell below the peak year …" is read after "Saturday's peak demand …
+    reached 44,947 megawatts"."""
+    if sentence.completes:
+        return [c for c in candidates if adjacent(c, sentence)][-1:]
+    if sentence.continues:
+        return [c for c in qualified if adjacent(c, sentence)][-1:]
+    return []
 
 
 # A sentence that reports a question put to someone: "We asked them what do we say to …".
