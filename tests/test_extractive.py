@@ -611,6 +611,10 @@ def test_a_sentence_ending_in_a_danda_or_a_cjk_stop_is_shown_whole() -> None:
         ("Which country slapped tariffs on imports?", "slap"),
         ("Which automaker is facing a new investigation?", None),  # an auxiliary follows
         ("Which outlet interviewed Ivan Timofeev?", None),  # a word framing the question
+        # the deed after the group the kind is one of
+        ("Which member of the royal family asked about the baby?", "ask"),
+        ("Which members of the union voted against the deal?", "vote"),
+        ("Which member of the family is the oldest?", None),
     ],
 )
 def test_asked_which_one_did_something_the_answer_says_that_deed(

@@ -314,9 +314,15 @@ def _which_deed(question: str, kind: list[str], question_terms: tuple[str, ...])
     if not kind or not tokens or tokens[0] != "which" or tokens[1 : 1 + len(kind)] != kind:
         return None
     after = tokens[1 + len(kind) : 2 + len(kind)]
+    if after == ["of"]:  # "Which member of the royal family asked …": the deed ends its group
+        after = [w for w in tokens[2 + len(kind) : 7 + len(kind)] if _past_tense(w)][:1]
     if not after or after[0] in STOPWORDS:
         return None
     return next((t for t in question_terms if t in text_terms(after[0])), None)
+
+
+def _past_tense(word: str) -> bool:
+    return len(word) > 4 and word.endswith("ed") and word not in STOPWORDS
 
 
 def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]:
