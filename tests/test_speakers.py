@@ -321,3 +321,21 @@ def test_a_description_matching_what_the_question_asks_about_is_not_whom_it_asks
     assert asked_of("What did the former ambassador to the European Union say?") == {
         "Arif Mammadov"
     }
+
+
+def test_a_person_the_question_asks_about_is_not_whom_it_asks() -> None:
+    from assistant.answering.asked_speakers import asked_speakers
+    from assistant.answering.matching import read_question
+
+    text = "“He has been hit before,” said Jim Rich, a former editor of the Daily News."
+    found = passage(text, spans_of(text, (text, "Jim Rich")))
+    people = ["Jim Rich", "Michael Bloomberg"]
+
+    def asked_of(question: str) -> frozenset[str]:
+        return asked_speakers(question, read_question(question), people, [found]).names
+
+    # Bloomberg is what the editor's words are about; the editor is who speaks
+    assert asked_of("What did the former Daily News editor find shocking about Bloomberg?") == {
+        "Jim Rich"
+    }
+    assert asked_of("What did Bloomberg say about the editor?") == {"Michael Bloomberg"}

@@ -30,7 +30,7 @@ ASKS_WHAT_SAID = re.compile(
     r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
     r"emphasi\w*|according|view|opinion|assess\w*|describ\w*|consider\w*|criticis\w*|"
     r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance|recall\w*|"
-    r"characteri[sz]\w*|complain|complains|complained)\b",
+    r"characteri[sz]\w*|complain|complains|complained|find|finds|found|feel|feels|felt)\b",
     re.IGNORECASE,
 )
 # The least number of the question's terms a description must hold to pick out its speaker.
@@ -69,7 +69,7 @@ def asked_speakers(
     people = {who for who in speakers if who and who != INTERVIEWER}
     # whom it is said to ("told Oprah", "complaint to Matt Hancock") is not who speaks
     question_terms = {canonical(t) for t in terms(question)} - asked.kind_terms
-    named = {who for who in people if _names(question_terms, who)}
+    named = {who for who in people if _names(question_terms - _subject(question), who)}
     if named:
         return AskedSpeakers(frozenset(named))
     if _PRONOUN.search(question):
@@ -85,6 +85,18 @@ def asked_speakers(
     if span is None:
         return AskedSpeakers()
     return AskedSpeakers(frozenset(chosen), frozenset(span))
+
+
+def _subject(question: str) -> set[str]:
+    """The terms of what a question asks someone's words about: after "about", "of", "on" …
+    following its verb of saying ("Bloomberg" in "what did the editor find shocking about
+    Bloomberg"), whoever else it names."""
+    said = ASKS_WHAT_SAID.search(question)
+    tokens = question[said.end() :].split() if said else []
+    about = next((i for i, word in enumerate(tokens) if word.lower() in _ABOUT), None)
+    if about is None:
+        return set()
+    return {canonical(t) for t in terms(" ".join(tokens[about + 1 :]))}
 
 
 def _names(question_terms: set[str], speaker: str) -> bool:
