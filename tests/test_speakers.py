@@ -339,3 +339,13 @@ def test_a_person_the_question_asks_about_is_not_whom_it_asks() -> None:
         "Jim Rich"
     }
     assert asked_of("What did Bloomberg say about the editor?") == {"Michael Bloomberg"}
+
+
+def test_asked_what_someone_asked_for_their_reported_request_answers() -> None:
+    intro = "“Mark is held in high esteem,” said Al Ward, the chairman of the district party. "
+    request = "He said he asked that the congressman refrain from endorsing anyone."
+    text = intro + request
+    found = passage(text, spans_of(text, (intro.strip(), "Al Ward"), (request, "Al Ward")))
+    question = "What did the chairman of the district party ask of the congressman?"
+    candidates = score_sentences(question, [found], lambda _: 1.0, fake_embed)
+    assert request in [c.quote for c in answer_extractively(candidates, 0.5)[1]]

@@ -30,7 +30,8 @@ ASKS_WHAT_SAID = re.compile(
     r"\b(?:say|says|said|claim\w*|think\w*|thought|believ\w*|warn\w*|argu\w*|stress\w*|"
     r"emphasi\w*|according|view|opinion|assess\w*|describ\w*|consider\w*|criticis\w*|"
     r"criticiz\w*|tell|told|explain\w*|mention\w*|comment\w*|see|sees|stance|recall\w*|"
-    r"characteri[sz]\w*|complain|complains|complained|find|finds|found|feel|feels|felt)\b",
+    r"characteri[sz]\w*|complain|complains|complained|find|finds|found|feel|feels|felt|"
+    r"ask|asks|asked)\b",
     re.IGNORECASE,
 )
 # The least number of the question's terms a description must hold to pick out its speaker.
