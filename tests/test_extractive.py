@@ -624,6 +624,12 @@ def test_asked_which_one_did_something_the_answer_says_that_deed(
     assert read_question(question).deed == deed
 
 
+def test_a_place_the_question_names_as_its_people_is_no_new_name() -> None:
+    asked = read_question("Which country were the Yemeni detainees transferred to?")
+    assert not asked.holds_answer("The transferred detainees are from war-torn Yemen.")
+    assert asked.holds_answer("The Yemeni detainees were transferred to Oman.")
+
+
 def test_a_question_asking_for_names_or_money_in_so_many_words() -> None:
     assert read_question("Which plants closed, by name?").expects == "name"
     asked = read_question("How much money is Berlin spending on the project?")

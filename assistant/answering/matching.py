@@ -143,6 +143,8 @@ class Question:
         if self.expects in ("name", "place"):
             new = set(name_terms(text)) - self.names - self.kind_terms - CALENDAR_NAMES
             new -= opening_terms(text) & lower_case_terms(surroundings)
+            # "Yemen" is no answer to "Which country were the Yemeni detainees sent to?"
+            new = {n for n in new if not any(same_place(n, given) for given in self.names)}
             if self.expects == "name" and new:
                 return names_the_kind(text, self.kind_terms, new)
             if self.expects == "place" and new:
