@@ -44,6 +44,7 @@ def answer(question: str, passages: list[Passage]) -> tuple[str, list[Citation]]
         ("Was Japan's plan discussed?", "The Japanese plan was discussed."),
         ("Which Greek island was hit?", "An island of Greece was hit."),
         ("Is Russia a Caucasian power?", "Russia is a power in the Caucasus."),
+        ("What does the West want?", "Western countries want a pain point."),
         # a country's new name for its old one; case and diacritics folded
         ("Is Türkiye a member of NATO?", "Turkey and Greece are both NATO members."),
         ("What did Babaoğlu say?", "BABAOGLU spoke of peace."),

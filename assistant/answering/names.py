@@ -44,7 +44,7 @@ IRREGULAR_DEMONYMS = {
 # Stem endings: a place's ("Armenia", "Italy" → "itali", "Greece" → "greec") and its
 # demonym's ("Armenian", "Italian", "Chinese" → "chines", "Azerbaijani").
 _PLACE_ENDINGS = frozenset({"", "a", "e", "i", "o", "y", "ey", "us"})  # "us": Caucasus, Caucasian
-_DEMONYM_ENDINGS = frozenset({"n", "an", "ian", "ean", "i", "es", "ese", "ish"})
+_DEMONYM_ENDINGS = frozenset({"n", "an", "ian", "ean", "i", "es", "ese", "ish", "ern"})
 _DEMONYM_STEM = 4  # the least they share: "iran" in "Iranian"
 
 # Roles named by who holds them; stems (see `canonical`).
