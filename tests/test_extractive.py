@@ -138,6 +138,15 @@ def test_a_number_answers_how_many_only_when_it_counts_what_is_asked(
     )
 
 
+def test_a_number_counting_a_word_the_index_ignores_counts_that_word() -> None:
+    sentence = "The Turkish Wikipedia has 335,000 articles, written by volunteers."
+    assert read_question("How many articles does the Turkish Wikipedia have?").holds_answer(
+        sentence
+    )
+    editors = read_question("How many volunteer editors does the Turkish Wikipedia have?")
+    assert not editors.holds_answer(sentence)
+
+
 def test_a_figure_among_one_group_does_not_answer_for_another() -> None:
     text = "Ortiz's support among Ohio's older voters fell to 35%."
     _, citations = answer(
@@ -672,3 +681,45 @@ def test_a_sentence_referring_back_is_quoted_after_the_answer_it_refers_to() -> 
         "But both of those amounts fell below the peak year for electricity use, 2006, when "
         "demand reached 50,270 megawatts, according to data from California ISO.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "expects"),
+    [
+        ("When did Shoigu visit Baku?", "date"),
+        ("Since when has Armenia been a member?", "date"),
+        ("where was the summit held", "place"),
+        # "when" and "where" in a clause after the question's own word ask for no date or place
+        ("How did Meghan react when Oprah showed her the story?", None),
+        ("What did he do where the fire started?", None),
+        # what a thing is called asks for its name
+        ("What was the area where the flint was found called back in Neanderthal times?", "name"),
+        ("What is the new party called?", "name"),
+        ("What happened after the election was called in Georgia?", None),
+    ],
+)
+def test_the_kind_of_answer_is_asked_by_the_question_s_own_word(
+    question: str, expects: str | None
+) -> None:
+    assert read_question(question).expects == expects
+
+
+def test_a_first_name_in_the_question_is_found_as_the_surname_the_article_gives_it() -> None:
+    intro = "Meghan spoke to Oprah Winfrey for two hours.\n\n"
+    # the chunk spelling her name out is not among the passages found: the article is
+    rest = "Winfrey read a story about avocados. Meghan laughed at the story about avocados.\n"
+    second = Passage(
+        1, 1.0, "c2", "a1", "T", None, None, None, rest, len(intro), len(intro) + len(rest)
+    )
+    question = "What story about avocados did Oprah read?"
+    candidates = score_sentences(question, [second], flat_idf, embed, lambda _: intro + rest)
+    read = next(
+        c for c in candidates if c.passage.text[c.start - c.passage.start :].startswith("Winfrey")
+    )
+    assert "oprah" in read.holds
+    # without the article that spells her name out, "Winfrey" is someone else
+    candidates = score_sentences(question, [second], flat_idf, embed)
+    read = next(
+        c for c in candidates if c.passage.text[c.start - c.passage.start :].startswith("Winfrey")
+    )
+    assert "oprah" not in read.holds

@@ -52,7 +52,15 @@ _MONEY = re.compile(
     r"|pence|usd|eur|gbp)\b|\b(?:free of charge|for free)\b",
     re.I,
 )
-_WHEN = re.compile(r"\bwhen\b", re.I)
+# "when" or "where" asks for a date or a place only as the question's own word, not in a
+# clause after another ("How did Meghan react when Oprah showed her …", "What was the area
+# where the flint was found called?").
+_WHEN = re.compile(r"^(?:(?!\b(?:what|which|who|whom|whose|how|why)\b).)*\bwhen\b", re.I)
+# "What was the area called back then?": its name.
+_CALLED = re.compile(
+    r"^\W*what\s+(?:is|was|are|were)\b.*\b(?:called|named|known as)\b(?:\s+[\w'’-]+){0,5}\W*$",
+    re.I,
+)
 _BY_NAME = re.compile(r"\bby name\b|\bname (?:them|it|him|her)\b", re.I)
 _WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
 # "Who is Anne Gonzales?" asks what a named person is; "Who is the CEO of …?" and "Who was
@@ -60,7 +68,7 @@ _WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
 _WHO_IS_NAMED = re.compile(
     r"^\W*who (?:is|are|was|were)\b(?!\s+(?:the|a|an)\s+[a-z])(?![^?]*['’]s?\s+[a-z])", re.I
 )
-_WHERE = re.compile(r"\bwhere\b", re.I)
+_WHERE = re.compile(r"^(?:(?!\b(?:what|which|who|whom|whose|how|why)\b).)*\bwhere\b", re.I)
 # Numbers written as words that count: "two", "hundreds".
 _COUNT_WORDS = (
     r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
@@ -141,7 +149,7 @@ def counts_asked(text: str, asks_about: Callable[[str], bool]) -> bool:
         if unit[:1].isalpha():
             if asks_about(unit):
                 return True
-        elif following and plural_noun(following[0]):
+        elif following and plural_form(following[0]):
             if any(asks_about(word) for word in following):
                 return True
         elif not _YEAR.fullmatch(token):
@@ -162,13 +170,18 @@ def _counting(tokens: list[str], i: int) -> bool:
 
 
 def plural_noun(word: str) -> bool:
+    return plural_form(word) and word not in STOPWORDS
+
+
+def plural_form(word: str) -> bool:
+    """A word written as a plural, stopwords too: after a number, "articles" and "reports"
+    are what it counts."""
     return (
         word.isalpha()
         and word.islower()
         and len(word) > 3
         and word.endswith("s")
         and not word.endswith(("ss", "us", "is"))
-        and word not in STOPWORDS
     )
 
 
@@ -287,7 +300,7 @@ def expected_kind(question: str, kind: list[str]) -> Kind | None:
         )
     if _WHERE.search(question):
         return "place"
-    if kind_set & {"name", "names"} or _BY_NAME.search(question):  # "the name of the CEO …"
+    if kind_set & {"name", "names"} or _BY_NAME.search(question) or _CALLED.search(question):
         return "name"
     if kind and all(w not in STOPWORDS for w in kind) and is_entity_kind(kind[-1]):
         return "name"

@@ -75,7 +75,7 @@ def asked_speakers(
         return AskedSpeakers(frozenset(named))
     if _PRONOUN.search(question):
         return AskedSpeakers()  # "What does he think of …": who he is, the chat says
-    texts = _texts(passages, article_text)
+    texts = article_texts(passages, article_text)
     held = {who: asked.found(description(who, texts)) & set(asked.terms) for who in people}
     most = max((len(found) for found in held.values()), default=0)
     if most < MIN_DESCRIBED_TERMS:
@@ -107,7 +107,7 @@ def _names(question_terms: set[str], speaker: str) -> bool:
     return parts <= question_terms if organisation(speaker) else bool(parts & question_terms)
 
 
-def _texts(passages: Sequence[Passage], article_text: ArticleText | None) -> list[str]:
+def article_texts(passages: Sequence[Passage], article_text: ArticleText | None) -> list[str]:
     """The passages' articles whole, where `article_text` has them; else the passages."""
     texts = []
     for article_id in dict.fromkeys(p.article_id for p in passages):

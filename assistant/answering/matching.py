@@ -58,6 +58,7 @@ from assistant.answering.names import (
     same_place,
     short_references,
     spelled_names,
+    surnames,
     text_terms,
 )
 from vectorstore.ingest.text import STOPWORDS, fold, is_name, terms, words
@@ -83,7 +84,7 @@ _WH = frozenset({"what", "which"})
 _AUXILIARIES = frozenset(
     "is are was were do does did has have had will would can could should may might must".split()  # noqa: SIM905
 )
-_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b(?:\s+([^\W\d_]+))?", re.I)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,10 @@ class Question:
     acronyms: frozenset[str] = frozenset()  # "csto" for "CSTO"
     # Each name of several words ("David Marcus"): a later "Mr. Marcus" refers to it.
     full_names: tuple[tuple[str, ...], ...] = ()
+    # Each single name's surnames in the articles ("oprah": "winfrey"): found for the name.
+    surnames: tuple[tuple[str, frozenset[str]], ...] = ()
     counts: bool = False  # "how many": its number counts what is asked, not something else
+    counted: str = ""  # the word after "how many", a stopword too ("articles")
     group: frozenset[str] = frozenset()  # "among white voters": the answer speaks of them
     deed: str | None = None  # "Who founded …": the answer must say "found" (or "founder")
     identity: bool = False  # asks what a named one is: "Who is Kalugin?"
@@ -121,6 +125,7 @@ class Question:
         hits |= self.names & named
         hits |= {n for n in self.names - hits if any(same_place(n, t) for t in named)}
         hits |= short_references(self.full_names, text, surroundings)
+        hits |= {name for name, last in self.surnames if last & named}
         if surroundings and self.names:
             hits |= self.names & described_names(text, surroundings)
         if self.acronyms:  # the question abbreviates what the text spells out
@@ -157,7 +162,7 @@ class Question:
             return True
         if self.expects in ("number", "share", "money") and self._with_others(text):
             return False
-        if self.counts and not counts_asked(text, self._mentions):
+        if self.counts and not counts_asked(text, self._counts_about):
             return False
         return holds_kind(self.expects, text, self._asks_about)
 
@@ -192,6 +197,12 @@ class Question:
     def _asks_about(self, word: str) -> bool:
         return any(canonical(t) in self.terms for t in terms(word))
 
+    def _counts_about(self, word: str) -> bool:
+        """Whether a word after a number says it counts what is asked: one of the question's
+        terms, or the word it counts ("articles" in "How many articles …")."""
+        same = self.counted and word.lower().removesuffix("s") == self.counted.removesuffix("s")
+        return bool(same) or self._mentions(word)
+
     def _mentions(self, word: str) -> bool:
         """Whether a word is one of the question's terms in any form ("attendees": "attend")."""
         present = text_terms(word)
@@ -218,6 +229,7 @@ def read_question(question: str) -> Question:
     question_terms = tuple(dict.fromkeys(canonical(t) for t in terms(question) if t not in framing))
     spelled_out = tuple((acronym, frozenset(parts)) for acronym, parts in spelled_names(question))
     expects = expected_kind(asking, kind)
+    how_many = _HOW_MANY.search(asking)
     return Question(
         terms=question_terms,
         names=names,
@@ -226,7 +238,8 @@ def read_question(question: str) -> Question:
         spelled_out=spelled_out,
         acronyms=frozenset(abbreviations(question)) & frozenset(question_terms),
         full_names=tuple(full_names(question)),
-        counts=bool(_HOW_MANY.search(asking)),
+        counts=bool(how_many),
+        counted=(how_many[1] or "").lower() if how_many else "",
         group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
         deed=next(
             (t for t in question_terms if t in text_terms(asked_deed(asking) or "")),
@@ -270,6 +283,14 @@ def with_names_written(asked: Question, texts: Sequence[str]) -> Question:
     if not written and not unwritten & asked.names:
         return asked
     return replace(asked, names=(asked.names | written) - unwritten)
+
+
+def with_surnames(asked: Question, texts: Sequence[str]) -> Question:
+    """The question with the surnames the texts give its names of one word ("Oprah" in
+    "Oprah Winfrey"), so that a sentence saying "Winfrey" names her."""
+    in_full = {part for name in asked.full_names for part in name}
+    found = surnames(asked.names - in_full, texts)
+    return replace(asked, surnames=tuple(sorted(found.items()))) if found else asked
 
 
 def search_text(question: str) -> str:

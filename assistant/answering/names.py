@@ -141,6 +141,22 @@ def full_names(question: str) -> list[tuple[str, ...]]:
     return names
 
 
+def surnames(first_names: Iterable[str], texts: Iterable[str]) -> dict[str, frozenset[str]]:
+    """For each first name, the last words of the full names the texts open with it ("Oprah":
+    "Winfrey" where an article writes "Oprah Winfrey"): a question may name a person by the
+    one, a sentence by the other."""
+    wanted, found = set(first_names), {}
+    for text in texts:
+        for run in _capitalised_runs(text, joiners=False):
+            words_ = [w for w in run if fold(w).rstrip(".") not in _HONORIFICS]
+            if len(words_) < 2:
+                continue
+            first = {canonical(t) for t in terms(words_[0])} & wanted
+            for name in first:
+                found.setdefault(name, set()).update(canonical(t) for t in terms(words_[-1]))
+    return {name: frozenset(last - {name}) for name, last in found.items()}
+
+
 def short_references(
     full_names: Sequence[tuple[str, ...]], text: str, surroundings: str
 ) -> set[str]:

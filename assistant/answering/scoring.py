@@ -26,9 +26,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from assistant.answering.asked_speakers import ArticleText, asked_speakers
+from assistant.answering.asked_speakers import ArticleText, article_texts, asked_speakers
 from assistant.answering.candidate import Candidate, adjacent, text_of
-from assistant.answering.matching import Question, read_question, with_names_written
+from assistant.answering.matching import (
+    Question,
+    read_question,
+    with_names_written,
+    with_surnames,
+)
 from assistant.answering.names import canonical
 from assistant.answering.sentences import quotable_sentences
 from vectorstore.ingest.text import terms, words
@@ -54,6 +59,7 @@ def score_sentences(
     """Every distinct quotable sentence of the passages, scored against the question;
     `article_text` gives a passage's article whole (what it calls its speakers)."""
     asked = with_names_written(read_question(question), [p.text for p in passages])
+    asked = with_surnames(asked, article_texts(passages, article_text))
     weights, names = _weights(asked, idf)
     sentences = quotable_sentences(passages)
     if not sentences or not weights:
