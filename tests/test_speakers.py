@@ -349,3 +349,27 @@ def test_asked_what_someone_asked_for_their_reported_request_answers() -> None:
     question = "What did the chairman of the district party ask of the congressman?"
     candidates = score_sentences(question, [found], lambda _: 1.0, fake_embed)
     assert request in [c.quote for c in answer_extractively(candidates, 0.5)[1]]
+
+
+def test_a_name_owning_the_role_asked_is_not_who_speaks_unless_nobody_holds_the_role() -> None:
+    from assistant.answering.asked_speakers import asked_speakers
+    from assistant.answering.matching import read_question
+
+    text = (
+        "Wayne King, the congressman's deputy chief of staff, filed to run. "
+        "“I was surprised,” said King, who resigned from Meadows' office. "
+        "“I am retiring,” Mark Meadows said."
+    )
+    found = passage(text, spans_of(text, (text, "Wayne King")))
+    people = ["Wayne King", "Mark Meadows"]
+
+    def asked_of(question: str) -> frozenset[str]:
+        return asked_speakers(question, read_question(question), people, [found]).names
+
+    assert asked_of("What did Meadows' deputy chief of staff say about the race?") == {
+        "Wayne King"
+    }
+    # nobody is called Meadows' congressional office: it speaks for Meadows
+    assert asked_of("Did Meadows' congressional office comment on the story?") == {
+        "Mark Meadows"
+    }

@@ -70,13 +70,26 @@ def asked_speakers(
     people = {who for who in speakers if who and who != INTERVIEWER}
     # whom it is said to ("told Oprah", "complaint to Matt Hancock") is not who speaks
     question_terms = {canonical(t) for t in terms(question)} - asked.kind_terms
-    named = {who for who in people if _names(question_terms - _subject(question), who)}
+    whom = question_terms - _subject(question)
+    named = {who for who in people if _names(whom - _possessors(question), who)}
     if named:
         return AskedSpeakers(frozenset(named))
     if _PRONOUN.search(question):
         return AskedSpeakers()  # "What does he think of …": who he is, the chat says
-    texts = article_texts(passages, article_text)
-    held = {who: asked.found(description(who, texts)) & set(asked.terms) for who in people}
+    described = _described(question, asked, people, article_texts(passages, article_text))
+    # "Meadows' deputy chief of staff" is someone the articles describe so; "Meadows'
+    # congressional office", described as nobody else, speaks for Meadows
+    owners = {who for who in people if _names(whom, who)}
+    return described if described.names else AskedSpeakers(frozenset(owners))
+
+
+def _described(
+    question: str, asked: Question, people: set[str], texts: Sequence[str]
+) -> AskedSpeakers:
+    """The speakers whom the texts call by the question's words (see the module's note)."""
+    # the owner in "Meadows' deputy chief of staff" says whose, not who: the rest must match
+    terms_ = set(asked.terms) - _possessors(question)
+    held = {who: asked.found(description(who, texts)) & terms_ for who in people}
     most = max((len(found) for found in held.values()), default=0)
     if most < MIN_DESCRIBED_TERMS:
         return AskedSpeakers()
@@ -86,6 +99,16 @@ def asked_speakers(
     if span is None:
         return AskedSpeakers()
     return AskedSpeakers(frozenset(chosen), frozenset(span))
+
+
+# A name written as the owner of what follows: "Meadows'" in "Meadows' deputy chief of staff".
+_POSSESSOR = re.compile(r"\b([A-Z][\w-]*)(?:['’]s?)\s+(?=[a-z])")
+
+
+def _possessors(question: str) -> set[str]:
+    """The terms of names a question writes as the owner of someone ("how did Meadows'
+    deputy chief of staff describe himself"): whose they are, not who speaks."""
+    return {canonical(t) for found in _POSSESSOR.finditer(question) for t in terms(found[1])}
 
 
 def _subject(question: str) -> set[str]:
