@@ -169,9 +169,33 @@ def test_asked_who_did_it_a_sentence_near_in_meaning_must_still_say_the_deed() -
     assert answer("Did the River Crew back Dahl?", crew)[1]
     led = [passage_of("The River Crew is led by Dahl.")]
     assert answer("Who led the River Crew?", led)[1]
-    # another verb will do where the sentence says all else the question asks
+    # another verb will do where the embedding puts it near the deed
     robot = [passage_of("A Rutgers-led team has created a blood-sampling robot.")]
-    assert answer("Who developed the blood-sampling robot?", robot)[1]
+    assert answer("Who developed the blood-sampling robot?", robot) == (REFUSAL, [])
+
+    def created_is_developed(texts: list[str]) -> list[list[float]]:
+        return embed(["developed" if text == "created" else text for text in texts])
+
+    candidates = score_sentences(
+        "Who developed the blood-sampling robot?", robot, flat_idf, created_is_developed
+    )
+    assert answer_extractively(candidates, 0.5)[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "deed"),
+    [
+        ("How many students were fined over the illegal party?", "fine"),
+        ("How many people have been killed in the attack?", "kill"),
+        ("How many people attended the lecture?", None),  # counts those who did it
+    ],
+)
+def test_asked_how_many_a_deed_was_done_to_the_answer_says_that_deed(
+    question: str, deed: str | None
+) -> None:
+    assert read_question(question).deed == deed
+    party = [passage_of("Students held an illegal party, involving up to 200 students.")]
+    assert answer("How many students were fined over the illegal party?", party) == (REFUSAL, [])
 
 
 @pytest.mark.parametrize(
@@ -626,6 +650,9 @@ def test_a_sentence_ending_in_a_danda_or_a_cjk_stop_is_shown_whole() -> None:
         ("Which member of the royal family asked about the baby?", "ask"),
         ("Which members of the union voted against the deal?", "vote"),
         ("Which member of the family is the oldest?", None),
+        # past an auxiliary: "has … endorsed", "was banned"
+        ("Which candidate has Congressman Clyburn endorsed?", "endors"),
+        ("Which artificial color additive was banned from use in foods?", "ban"),
     ],
 )
 def test_asked_which_one_did_something_the_answer_says_that_deed(

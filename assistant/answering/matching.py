@@ -243,7 +243,7 @@ def read_question(question: str) -> Question:
         group=frozenset(canonical(t) for t in terms(" ".join(asked_group(question)))),
         deed=next(
             (t for t in question_terms if t in text_terms(asked_deed(asking) or "")),
-            _which_deed(asking, kind, question_terms),
+            _which_deed(asking, kind, question_terms) or _done_to(asking, question_terms),
         ),
         instances=tuple((kind, frozenset(found)) for kind, found in instances(question).items()),
         identity=asks_identity(asking),
@@ -337,11 +337,32 @@ def _which_deed(question: str, kind: list[str], question_terms: tuple[str, ...])
     if not kind or not tokens or tokens[0] != "which" or tokens[1 : 1 + len(kind)] != kind:
         return None
     after = tokens[1 + len(kind) : 2 + len(kind)]
-    if after == ["of"]:  # "Which member of the royal family asked …": the deed ends its group
+    if after == ["of"] or (after and after[0] in _HAVE_OR_BE):
+        # "Which member of the royal family asked …", "Which candidate has Clyburn endorsed":
+        # the deed is the first verb past the group or the auxiliary
         after = [w for w in tokens[2 + len(kind) : 7 + len(kind)] if _past_tense(w)][:1]
     if not after or after[0] in STOPWORDS:
         return None
     return next((t for t in question_terms if t in text_terms(after[0])), None)
+
+
+_HAVE_OR_BE = frozenset("has have had was were is are".split())  # noqa: SIM905
+# "How many students were fined …": a count of those a deed was done to.
+_HOW_MANY_DONE = re.compile(
+    r"\bhow many\b(?:\s+[\w'’-]+){0,5}?\s+(?:were|was|are|is|have been|has been|had been)\s+"
+    r"(\w+ed)\b",
+    re.I,
+)
+
+
+def _done_to(question: str, question_terms: tuple[str, ...]) -> str | None:
+    """The deed a "how many" question counts those it was done to by: "fined" in "How many
+    students were fined …"; a count of something else ("involving up to 200 students")
+    does not answer it."""
+    done = _HOW_MANY_DONE.search(question)
+    if not done:
+        return None
+    return next((t for t in question_terms if t in text_terms(done[1])), None)
 
 
 def _past_tense(word: str) -> bool:
@@ -358,12 +379,14 @@ def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]
         if token not in _WH:
             continue
         rest = [w for w in tokens[i + 1 :] if not {canonical(t) for t in terms(w)} & names]
-        following = rest[:3]
+        following = rest[:4]
         if not following or following[0] in STOPWORDS:
             return []
         for j, word in enumerate(following):
             if word in _AUXILIARIES:
-                return following[:j]
+                return following[:j]  # "Which artificial color additive was banned …"
+            if word in STOPWORDS:
+                break  # "Which mispronunciations of Azerbaijan's name does …": not all kind
         if (
             len(following) > 1
             and plural_noun(following[1])
