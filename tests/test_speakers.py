@@ -366,10 +366,16 @@ def test_a_name_owning_the_role_asked_is_not_who_speaks_unless_nobody_holds_the_
     def asked_of(question: str) -> frozenset[str]:
         return asked_speakers(question, read_question(question), people, [found]).names
 
-    assert asked_of("What did Meadows' deputy chief of staff say about the race?") == {
-        "Wayne King"
-    }
+    assert asked_of("What did Meadows' deputy chief of staff say about the race?") == {"Wayne King"}
     # nobody is called Meadows' congressional office: it speaks for Meadows
-    assert asked_of("Did Meadows' congressional office comment on the story?") == {
-        "Mark Meadows"
-    }
+    assert asked_of("Did Meadows' congressional office comment on the story?") == {"Mark Meadows"}
+
+
+def test_asked_what_a_person_said_whom_no_sentence_quotes_a_report_of_their_words_answers() -> None:
+    question = "What did Ana Lima say about the port closure?"
+    scene = "Ana Lima speaks during a debate on the port closure in Vigo."
+    found = score_sentences(question, [passage(scene, ())], lambda _: 1.0, fake_embed)
+    assert answer_extractively(found, 0.5)[1] == []  # a caption of her speaking says nothing
+    report = "Ana Lima has described the port closure as a disgrace."
+    found = score_sentences(question, [passage(report, ())], lambda _: 1.0, fake_embed)
+    assert [c.quote for c in answer_extractively(found, 0.5)[1]] == [report]

@@ -76,6 +76,11 @@ def asked_speakers(
         return AskedSpeakers(frozenset(named))
     if _PRONOUN.search(question):
         return AskedSpeakers()  # "What does he think of …": who he is, the chat says
+    sayer = _SAYER.search(question)
+    if sayer and not any(_names(whom, who) for who in people):
+        # "What did Tsai Ing-wen say …" where no sentence is hers: only a report of her
+        # speaking answers, not "Tsai Ing-wen speaks during a televised debate"
+        return AskedSpeakers(frozenset({sayer[1]}))
     described = _described(question, asked, people, article_texts(passages, article_text))
     # "Meadows' deputy chief of staff" is someone the articles describe so; "Meadows'
     # congressional office", described as nobody else, speaks for Meadows
@@ -101,6 +106,12 @@ def _described(
     return AskedSpeakers(frozenset(chosen), frozenset(span))
 
 
+# The person a question asks what they said, by full name: "What did Tsai Ing-wen say about
+# …" ("Russia" in "What does Russia claim …" speaks through its officials).
+_SAYER = re.compile(
+    r"\b(?:did|does|do|has|have|had|will|would)\s+((?:[A-Z][\w'’.-]*\s+){1,3}[A-Z][\w'’.-]*)\s+"
+    r"(?:say|tell|claim|think|believe|argue|warn|write|state)\b"
+)
 # A name written as the owner of what follows: "Meadows'" in "Meadows' deputy chief of staff".
 _POSSESSOR = re.compile(r"\b([A-Z][\w-]*)(?:['’]s?)\s+(?=[a-z])")
 

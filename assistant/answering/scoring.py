@@ -239,7 +239,9 @@ def other_cases(candidates: Sequence[Candidate], topic: set[str]) -> list[Candid
 # Verbs by which a report says that someone spoke, or would not.
 _SPEECH_VERB = re.compile(
     r"\b(?:said|says|told|tells|stated|comment\w*|declined|refused|denied|denies|responded|"
-    r"replied|announced|wrote|posted|tweeted|confirmed|insisted|warned|urged|claimed)\b",
+    r"replied|announced|wrote|posted|tweeted|confirmed|insisted|warned|urged|claimed|"
+    r"described|describes|called|calls|branded|added|adds|noted|notes|argued|argues|"
+    r"explained|explains|admitted|acknowledged|suggested|stressed|emphasi[sz]ed)\b",
     re.IGNORECASE,
 )
 
