@@ -750,3 +750,19 @@ def test_a_first_name_in_the_question_is_found_as_the_surname_the_article_gives_
         c for c in candidates if c.passage.text[c.start - c.passage.start :].startswith("Winfrey")
     )
     assert "oprah" not in read.holds
+
+
+def test_how_long_asks_for_a_duration_not_for_the_word_long() -> None:
+    question = "For how long did the US support Ukraine before handing it a large bill?"
+    assert "long" not in read_question(question).terms
+    text = "The US supported Ukraine for 3 years, and now they have presented a bill."
+    _, citations = answer(question, [passage_of(text)])
+    assert [c.quote for c in citations] == [text]
+
+
+def test_which_of_a_group_asks_for_one_of_it_by_name() -> None:
+    asked = read_question("Which of Princess Diana's friends did Meghan turn to for support?")
+    assert asked.kind_terms == {"friend"} and asked.expects == "name"
+    text = "Meghan reached out to an unnamed friend of Harry's mother, Princess Diana."
+    answered = answer("Which of Princess Diana's friends did Meghan turn to?", [passage_of(text)])
+    assert answered == (REFUSAL, [])  # the friend is not named

@@ -84,6 +84,7 @@ _WH = frozenset({"what", "which"})
 _AUXILIARIES = frozenset(
     "is are was were do does did has have had will would can could should may might must".split()  # noqa: SIM905
 )
+_HOW_LONG = re.compile(r"\bhow long\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many\b(?:\s+([^\W\d_]+))?", re.I)
 
 
@@ -226,6 +227,8 @@ def read_question(question: str) -> Question:
     audience = [found[1] for found in _AUDIENCE.finditer(question)]
     kind_terms = frozenset(canonical(t) for t in terms(" ".join(kind + audience)))
     framing = set(terms(" ".join(FRAMING)))
+    if _HOW_LONG.search(question):
+        framing.add("long")  # asks for a duration: "for 3 years" need not say "long"
     question_terms = tuple(dict.fromkeys(canonical(t) for t in terms(question) if t not in framing))
     spelled_out = tuple((acronym, frozenset(parts)) for acronym, parts in spelled_names(question))
     expects = expected_kind(asking, kind)
@@ -380,6 +383,8 @@ def _kind_words(question: str, names: frozenset[str] = frozenset()) -> list[str]
             continue
         rest = [w for w in tokens[i + 1 :] if not {canonical(t) for t in terms(w)} & names]
         following = rest[:4]
+        if following[:1] == ["of"]:  # "Which of Princess Diana's friends …": friends
+            return [w for w in following[1:] if plural_noun(w)][:1]
         if not following or following[0] in STOPWORDS:
             return []
         for j, word in enumerate(following):

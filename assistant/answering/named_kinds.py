@@ -19,7 +19,8 @@ _ENTITY_KINDS = frozenset(
     politician politicians comedian comedians singer singers actor actors actress actresses
     author authors artist artists player players member members general generals senator
     senators judge judges executive executives lawmaker lawmakers director directors
-    candidate candidates plant plants""".split()  # noqa: SIM905
+    candidate candidates plant plants friend friends relative relatives cousin cousins aide
+    aides adviser advisers advisor advisors colleague colleagues rival rivals""".split()  # noqa: SIM905
 )
 
 
