@@ -331,3 +331,24 @@ def test_a_chat_question_naming_a_period_searches_only_its_days(kb: KnowledgeBas
     handle_command("/since 2024-12-01", session, False, lambda _: None)
     turn = take_turn(question, session, kb, Settings())
     assert any(p.published.startswith("2024-12") for p in turn.answer.passages if p.published)
+
+
+def test_a_filtered_dense_search_that_comes_back_short_is_ranked_over_all_it_allows(
+    tmp_path: Path,
+) -> None:
+    kb = news(tmp_path)
+    real = kb.store.chunks
+
+    class MissingOne:  # the HNSW graph, searched with a filter allowing few, can miss some
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def query(self, **kwargs: object) -> dict[str, list[list[object]]]:
+            found = real.query(**kwargs)
+            return {key: [values[0][:-1]] for key, values in found.items() if values}
+
+    kb.store.chunks = MissingOne()  # type: ignore[assignment]
+    found = kb.search("railway", k=20, mode="dense", filters=Filters(outlets=("Small Gazette",)))
+    assert {p.article_id for p in found} == {f"small-{n}" for n in range(4)}
+    scores = [p.score for p in found]
+    assert scores == sorted(scores, reverse=True)

@@ -86,6 +86,11 @@ def _again_if_stale(store: ChromaStore, work: Callable[[], _R]) -> _R:
         return work()
 
 
+# Up to this many chunks a filter allows are ranked exactly when the filtered HNSW search
+# comes back short (see ChromaStore._exactly).
+EXACT_RANKING_LIMIT = 20_000
+
+
 class ChromaStore:
     """Chunks and articles in Chroma, tied to one embedding model."""
 
@@ -287,10 +292,38 @@ class ChromaStore:
             ids=list(ids) if ids is not None else None,
             include=["distances"],
         )
-        return [
+        ranked = [
             (chunk_id, 1.0 - float(distance))
             for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
         ]
+        if (where is not None or ids is not None) and len(ranked) < n:
+            return self._exactly(vector, n, where, ids, ranked)
+        return ranked
+
+    def _exactly(
+        self,
+        vector: Sequence[float],
+        n: int,
+        where: dict[str, Any] | None,
+        ids: Sequence[str] | None,
+        ranked: list[tuple[str, float]],
+    ) -> list[tuple[str, float]]:
+        """A filtered search that came back short, ranked again over every chunk the filter
+        allows: the HNSW graph, searched with a filter allowing few of its chunks, can miss
+        some of them (7 allowed of 67, 6 found), and `-k 5 --outlet X` must return five when
+        five exist. Left as found when the filter allows no more, or too many to rank here."""
+        import numpy as np
+
+        allowed = self.chunks.get(where=where, ids=list(ids) if ids else None, include=[])["ids"]
+        if len(allowed) <= len(ranked) or len(allowed) > EXACT_RANKING_LIMIT:
+            return ranked
+        stored = self.chunks.get(ids=allowed, include=["embeddings"])
+        matrix = np.asarray(stored["embeddings"], dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        similarity = matrix @ query / np.where(norms == 0, 1.0, norms)
+        order = np.argsort(-similarity, kind="stable")[:n]
+        return [(stored["ids"][i], float(similarity[i])) for i in order]
 
     @_translated
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
