@@ -145,7 +145,8 @@ def surnames(first_names: Iterable[str], texts: Iterable[str]) -> dict[str, froz
     """For each first name, the last words of the full names the texts open with it ("Oprah":
     "Winfrey" where an article writes "Oprah Winfrey"): a question may name a person by the
     one, a sentence by the other."""
-    wanted, found = set(first_names), {}
+    wanted = set(first_names)
+    found: dict[str, set[str]] = {}
     for text in texts:
         for run in _capitalised_runs(text, joiners=False):
             words_ = [w for w in run if fold(w).rstrip(".") not in _HONORIFICS]
