@@ -52,10 +52,16 @@ _MONEY = re.compile(
     r"|pence|usd|eur|gbp)\b|\b(?:free of charge|for free)\b",
     re.I,
 )
+
+
 # "when" or "where" asks for a date or a place only as the question's own word, not in a
 # clause after another ("How did Meghan react when Oprah showed her …", "What was the area
 # where the flint was found called?").
-_WHEN = re.compile(r"^(?:(?!\b(?:what|which|who|whom|whose|how|why)\b).)*\bwhen\b", re.I)
+def _own_question_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?:(?!\b(?:what|which|who|whom|whose|how|why)\b).)*\b{word}\b", re.I)
+
+
+_WHEN = _own_question_word("when")
 # "What was the area called back then?": its name.
 _CALLED = re.compile(
     r"^\W*what\s+(?:is|was|are|were)\b.*\b(?:called|named|known as)\b(?:\s+[\w'’-]+){0,5}\W*$",
@@ -68,7 +74,7 @@ _WHO = re.compile(r"^\W*(?:who|whom)\b", re.I)
 _WHO_IS_NAMED = re.compile(
     r"^\W*who (?:is|are|was|were)\b(?!\s+(?:the|a|an)\s+[a-z])(?![^?]*['’]s?\s+[a-z])", re.I
 )
-_WHERE = re.compile(r"^(?:(?!\b(?:what|which|who|whom|whose|how|why)\b).)*\bwhere\b", re.I)
+_WHERE = _own_question_word("where")
 # Numbers written as words that count: "two", "hundreds".
 _COUNT_WORDS = (
     r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"

@@ -71,29 +71,31 @@ def asked_speakers(
     # whom it is said to ("told Oprah", "complaint to Matt Hancock") is not who speaks
     question_terms = {canonical(t) for t in terms(question)} - asked.kind_terms
     whom = question_terms - _subject(question)
-    named = {who for who in people if _names(whom - _possessors(question), who)}
+    owners = _possessors(question)
+    named = {who for who in people if _names(whom - owners, who)}
     if named:
         return AskedSpeakers(frozenset(named))
     if _PRONOUN.search(question):
         return AskedSpeakers()  # "What does he think of …": who he is, the chat says
+    # "Meadows' deputy chief of staff" is someone the articles describe so; "Meadows'
+    # congressional office", described as nobody else, speaks for Meadows
+    owning = {who for who in people if _names(whom, who)}
     sayer = _SAYER.search(question)
-    if sayer and not any(_names(whom, who) for who in people):
+    if sayer and not owning:
         # "What did Tsai Ing-wen say …" where no sentence is hers: only a report of her
         # speaking answers, not "Tsai Ing-wen speaks during a televised debate"
         return AskedSpeakers(frozenset({sayer[1]}))
-    described = _described(question, asked, people, article_texts(passages, article_text))
-    # "Meadows' deputy chief of staff" is someone the articles describe so; "Meadows'
-    # congressional office", described as nobody else, speaks for Meadows
-    owners = {who for who in people if _names(whom, who)}
-    return described if described.names else AskedSpeakers(frozenset(owners))
+    texts = article_texts(passages, article_text)
+    described = _described(question, asked, people, texts, owners)
+    return described if described.names else AskedSpeakers(frozenset(owning))
 
 
 def _described(
-    question: str, asked: Question, people: set[str], texts: Sequence[str]
+    question: str, asked: Question, people: set[str], texts: Sequence[str], owners: set[str]
 ) -> AskedSpeakers:
-    """The speakers whom the texts call by the question's words (see the module's note)."""
-    # the owner in "Meadows' deputy chief of staff" says whose, not who: the rest must match
-    terms_ = set(asked.terms) - _possessors(question)
+    """The speakers whom the texts call by the question's words (see the module's note); the
+    owner in "Meadows' deputy chief of staff" says whose, not who: the rest must match."""
+    terms_ = set(asked.terms) - owners
     held = {who: asked.found(description(who, texts)) & terms_ for who in people}
     most = max((len(found) for found in held.values()), default=0)
     if most < MIN_DESCRIBED_TERMS:

@@ -38,6 +38,7 @@ from assistant.answering.names import canonical, text_terms
 from assistant.answering.sentences import quotable_sentences
 from vectorstore.ingest.text import STOPWORDS, terms, words
 from vectorstore.search.retrieval import Passage
+from vectorstore.search.similarity import cosines
 
 # Names (capitalised words: Georgia, SCO, Kalugin) are the subject of a question; a sentence
 # about "the population of Azerbaijan" does not answer "the population of Georgia".
@@ -290,10 +291,4 @@ def _weights(asked: Question, idf: Idf) -> tuple[dict[str, float], set[str]]:
 
 def _cosines(vectors: list[list[float]]) -> list[float]:
     """Cosine similarity of the first vector with each of the others."""
-    import numpy as np
-
-    matrix = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1)
-    norms[norms == 0] = 1.0
-    unit = matrix / norms[:, None]
-    return [float(x) for x in unit[1:] @ unit[0]]
+    return cosines(vectors[0], vectors[1:])

@@ -31,6 +31,7 @@ from vectorstore.search.records import (
     stored_article,
     stored_chunk,
 )
+from vectorstore.search.similarity import cosines
 
 CHUNKS = "chunks"
 ARTICLES = "articles"
@@ -312,18 +313,12 @@ class ChromaStore:
         allows: the HNSW graph, searched with a filter allowing few of its chunks, can miss
         some of them (7 allowed of 67, 6 found), and `-k 5 --outlet X` must return five when
         five exist. Left as found when the filter allows no more, or too many to rank here."""
-        import numpy as np
-
         allowed = self.chunks.get(where=where, ids=list(ids) if ids else None, include=[])["ids"]
         if len(allowed) <= len(ranked) or len(allowed) > EXACT_RANKING_LIMIT:
             return ranked
         stored = self.chunks.get(ids=allowed, include=["embeddings"])
-        matrix = np.asarray(stored["embeddings"], dtype=np.float32)
-        query = np.asarray(vector, dtype=np.float32)
-        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
-        similarity = matrix @ query / np.where(norms == 0, 1.0, norms)
-        order = np.argsort(-similarity, kind="stable")[:n]
-        return [(stored["ids"][i], float(similarity[i])) for i in order]
+        scored = zip(stored["ids"], cosines(vector, list(stored["embeddings"])), strict=True)
+        return sorted(scored, key=lambda pair: -pair[1])[:n]
 
     @_translated
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
